@@ -1,0 +1,372 @@
+#include "server/commands/command_table.h"
+
+#include <cctype>
+#include <string>
+
+namespace sluice {
+namespace {
+
+constexpr size_t kMaxCommandName = 64;
+
+// Lower-cases into a stack buffer; returns an empty view when the name is too long to be ours.
+std::string_view Lower(std::string_view name, char* buf) {
+  if (name.size() > kMaxCommandName) return {};
+  for (size_t i = 0; i < name.size(); ++i) {
+    buf[i] = static_cast<char>(tolower(static_cast<unsigned char>(name[i])));
+  }
+  return {buf, name.size()};
+}
+
+}  // namespace
+
+CommandTable::CommandTable() = default;
+
+void CommandTable::Add(CommandSpec spec) {
+  auto owned = std::make_unique<CommandSpec>(std::move(spec));
+  by_name_[owned->name] = owned.get();
+  specs_.push_back(std::move(owned));
+}
+
+const CommandSpec* CommandTable::Find(std::string_view name) const {
+  char buf[kMaxCommandName];
+  std::string_view lower = Lower(name, buf);
+  if (lower.empty()) return nullptr;
+  auto it = by_name_.find(lower);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+const CommandSpec* CommandTable::FindSubcommand(const CommandSpec& container,
+                                                std::string_view name) {
+  char buf[kMaxCommandName];
+  std::string_view lower = Lower(name, buf);
+  if (lower.empty()) return nullptr;
+  for (const CommandSpec& sub : container.subcommands) {
+    std::string_view sub_name = sub.name.substr(sub.name.find('|') + 1);
+    if (sub_name == lower) return &sub;
+  }
+  return nullptr;
+}
+
+void CommandSpec::KeyPositions(ArgList args, std::vector<size_t>* out) const {
+  out->clear();
+  if (key_finder != nullptr) {
+    key_finder(args, out);
+    return;
+  }
+  if (first_key <= 0) return;
+  int argc = static_cast<int>(args.size());
+  int last = last_key >= 0 ? last_key : argc + last_key;
+  int step = key_step > 0 ? key_step : 1;
+  for (int i = first_key; i <= last && i < argc; i += step) out->push_back(static_cast<size_t>(i));
+}
+
+std::vector<std::string_view> FlagNames(uint32_t flags) {
+  static constexpr std::pair<uint32_t, std::string_view> kNames[] = {
+      {kCmdWrite, "write"},         {kCmdReadOnly, "readonly"},   {kCmdDenyOom, "denyoom"},
+      {kCmdAdmin, "admin"},         {kCmdPubSub, "pubsub"},       {kCmdNoScript, "noscript"},
+      {kCmdBlocking, "blocking"},   {kCmdLoading, "loading"},     {kCmdStale, "stale"},
+      {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"},
+      {kCmdFast, "fast"},           {kCmdNoAuth, "no_auth"},      {kCmdMovableKeys, "movablekeys"},
+      {kCmdNoMulti, "no_multi"},    {kCmdAllowBusy, "allow_busy"},
+  };
+  std::vector<std::string_view> names;
+  for (const auto& [bit, name] : kNames) {
+    if (flags & bit) names.push_back(name);
+  }
+  return names;
+}
+
+std::vector<std::string_view> AclCategories(const CommandSpec& spec) {
+  std::vector<std::string_view> cats;
+  if (spec.flags & kCmdWrite) cats.push_back("@write");
+  if (spec.flags & kCmdReadOnly) cats.push_back("@read");
+  if (spec.flags & kCmdAdmin) {
+    cats.push_back("@admin");
+    cats.push_back("@dangerous");
+  }
+  if (spec.flags & kCmdPubSub) cats.push_back("@pubsub");
+  cats.push_back(spec.flags & kCmdFast ? "@fast" : "@slow");
+  if (spec.flags & kCmdBlocking) cats.push_back("@blocking");
+  static constexpr std::pair<std::string_view, std::string_view> kGroups[] = {
+      {"generic", "@keyspace"},   {"string", "@string"},          {"list", "@list"},
+      {"hash", "@hash"},          {"set", "@set"},                {"sorted-set", "@sortedset"},
+      {"stream", "@stream"},      {"pubsub", "@pubsub"},          {"scripting", "@scripting"},
+      {"transactions", "@transaction"}, {"connection", "@connection"}, {"queue", "@queue"},
+  };
+  for (const auto& [group, cat] : kGroups) {
+    if (spec.group == group && !(cat == "@pubsub" && (spec.flags & kCmdPubSub))) {
+      cats.push_back(cat);
+    }
+  }
+  if (!spec.extra_acl.empty()) {
+    std::string_view rest = spec.extra_acl;
+    while (!rest.empty()) {
+      size_t space = rest.find(' ');
+      cats.push_back(rest.substr(0, space));
+      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+    }
+  }
+  return cats;
+}
+
+void ReplyCommandInfo(ReplyBuilder& reply, const CommandSpec& spec) {
+  reply.ArrayHeader(10);
+  reply.Bulk(spec.name);
+  reply.Integer(spec.arity);
+  auto flags = FlagNames(spec.flags);
+  reply.SetHeader(flags.size());
+  for (auto f : flags) reply.SimpleString(f);
+  reply.Integer(spec.first_key);
+  reply.Integer(spec.last_key);
+  reply.Integer(spec.key_step);
+  auto cats = AclCategories(spec);
+  reply.SetHeader(cats.size());
+  for (auto c : cats) reply.SimpleString(c);
+  reply.ArrayHeader(0);  // tips
+  // Key specifications: one range spec derived from first/last/step.
+  if (spec.first_key > 0) {
+    reply.ArrayHeader(1);
+    reply.MapHeader(4);
+    reply.Bulk("flags");
+    reply.SetHeader(1);
+    reply.SimpleString(spec.flags & kCmdWrite ? "RW" : "RO");
+    reply.Bulk("begin_search");
+    reply.MapHeader(2);
+    reply.Bulk("type");
+    reply.Bulk("index");
+    reply.Bulk("spec");
+    reply.MapHeader(1);
+    reply.Bulk("index");
+    reply.Integer(spec.first_key);
+    reply.Bulk("find_keys");
+    reply.MapHeader(2);
+    reply.Bulk("type");
+    reply.Bulk("range");
+    reply.Bulk("spec");
+    reply.MapHeader(3);
+    reply.Bulk("lastkey");
+    reply.Integer(spec.last_key >= 0 ? spec.last_key - spec.first_key : spec.last_key);
+    reply.Bulk("keystep");
+    reply.Integer(spec.key_step);
+    reply.Bulk("limit");
+    reply.Integer(0);
+    reply.Bulk("notes");
+    reply.Bulk("");
+  } else {
+    reply.ArrayHeader(0);
+  }
+  reply.ArrayHeader(spec.subcommands.size());
+  for (const CommandSpec& sub : spec.subcommands) ReplyCommandInfo(reply, sub);
+}
+
+namespace {
+
+// The argument tree of COMMAND DOCS, parsed from a spec's syntax string.
+struct DocArg {
+  std::string name;
+  std::string type;  // string, integer, double, key, pattern, unix-time, pure-token, oneof, block
+  std::string token;
+  bool optional = false;
+  bool multiple = false;
+  std::vector<DocArg> children;
+};
+
+class SyntaxParser {
+ public:
+  explicit SyntaxParser(std::string_view text) : text_(text) {}
+
+  std::vector<DocArg> ParseAll() {
+    auto seq = ParseSequence();
+    return seq;
+  }
+
+ private:
+  void SkipSpaces() {
+    while (pos_ < text_.size() && text_[pos_] == ' ') ++pos_;
+  }
+
+  bool AtSequenceEnd() {
+    SkipSpaces();
+    return pos_ >= text_.size() || text_[pos_] == ']' || text_[pos_] == '>' || text_[pos_] == '|';
+  }
+
+  std::vector<DocArg> ParseSequence() {
+    std::vector<DocArg> items;
+    while (!AtSequenceEnd()) {
+      DocArg item = ParseItem();
+      SkipSpaces();
+      if (text_.substr(pos_, 3) == "...") {
+        pos_ += 3;
+        item.multiple = true;
+      }
+      items.push_back(std::move(item));
+    }
+    // A token followed by a single argument documents as one argument carrying the token.
+    std::vector<DocArg> merged;
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (items[i].type == "pure-token" && !items[i].multiple && i + 1 < items.size() &&
+          items[i + 1].type != "pure-token" && items[i + 1].token.empty() &&
+          items[i + 1].type != "oneof" && items[i + 1].type != "block") {
+        DocArg arg = std::move(items[i + 1]);
+        arg.token = items[i].token;
+        merged.push_back(std::move(arg));
+        ++i;
+      } else {
+        merged.push_back(std::move(items[i]));
+      }
+    }
+    return merged;
+  }
+
+  DocArg Group(std::vector<std::vector<DocArg>> alternatives) {
+    DocArg group;
+    if (alternatives.size() > 1) {
+      group.type = "oneof";
+      for (auto& alt : alternatives) group.children.push_back(Collapse(std::move(alt)));
+    } else if (alternatives[0].size() == 1) {
+      return std::move(alternatives[0][0]);
+    } else {
+      group.type = "block";
+      group.children = std::move(alternatives[0]);
+    }
+    for (const DocArg& child : group.children) {
+      if (!group.name.empty()) group.name += "-";
+      group.name += child.name;
+      if (group.name.size() > 40) break;
+    }
+    return group;
+  }
+
+  DocArg Collapse(std::vector<DocArg> seq) {
+    if (seq.size() == 1) return std::move(seq[0]);
+    DocArg block;
+    block.type = "block";
+    block.name = seq.empty() ? "block" : seq[0].name;
+    block.children = std::move(seq);
+    return block;
+  }
+
+  DocArg ParseItem() {
+    char c = text_[pos_];
+    if (c == '[' || c == '<') {
+      char close = c == '[' ? ']' : '>';
+      ++pos_;
+      std::vector<std::vector<DocArg>> alternatives;
+      alternatives.push_back(ParseSequence());
+      SkipSpaces();
+      while (pos_ < text_.size() && text_[pos_] == '|') {
+        ++pos_;
+        alternatives.push_back(ParseSequence());
+        SkipSpaces();
+      }
+      if (pos_ < text_.size() && text_[pos_] == close) ++pos_;
+      DocArg group = Group(std::move(alternatives));
+      if (c == '[') group.optional = true;
+      return group;
+    }
+    size_t start = pos_;
+    while (pos_ < text_.size() && text_[pos_] != ' ' && text_[pos_] != ']' &&
+           text_[pos_] != '>' && text_[pos_] != '|' && text_.substr(pos_, 3) != "...") {
+      ++pos_;
+    }
+    std::string_view word = text_.substr(start, pos_ - start);
+    DocArg arg;
+    bool upper = !word.empty() && !islower(static_cast<unsigned char>(word[0]));
+    if (upper) {
+      arg.type = "pure-token";
+      arg.token = std::string(word);
+      for (char ch : word) arg.name.push_back(static_cast<char>(tolower(ch)));
+      return arg;
+    }
+    size_t colon = word.find(':');
+    arg.name = std::string(word.substr(0, colon));
+    if (colon != std::string_view::npos) {
+      arg.type = std::string(word.substr(colon + 1));
+    } else if (arg.name == "key" || arg.name.ends_with("key") || arg.name == "source" ||
+               arg.name == "destination") {
+      arg.type = "key";
+    } else if (arg.name.ends_with("pattern")) {
+      arg.type = "pattern";
+    } else {
+      arg.type = "string";
+    }
+    return arg;
+  }
+
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
+void ReplyDocArgs(ReplyBuilder& reply, const std::vector<DocArg>& args) {
+  reply.ArrayHeader(args.size());
+  for (const DocArg& arg : args) {
+    size_t fields = 2;
+    bool is_key = arg.type == "key";
+    if (is_key) ++fields;
+    if (!arg.token.empty()) ++fields;
+    bool has_flags = arg.optional || arg.multiple;
+    if (has_flags) ++fields;
+    if (!arg.children.empty()) ++fields;
+    if (arg.type != "pure-token" && arg.type != "oneof" && arg.type != "block") ++fields;
+    reply.MapHeader(fields);
+    reply.Bulk("name");
+    reply.Bulk(arg.name);
+    reply.Bulk("type");
+    reply.Bulk(arg.type);
+    if (arg.type != "pure-token" && arg.type != "oneof" && arg.type != "block") {
+      reply.Bulk("display_text");
+      reply.Bulk(arg.name);
+    }
+    if (is_key) {
+      reply.Bulk("key_spec_index");
+      reply.Integer(0);
+    }
+    if (!arg.token.empty()) {
+      reply.Bulk("token");
+      reply.Bulk(arg.token);
+    }
+    if (has_flags) {
+      reply.Bulk("flags");
+      reply.SetHeader((arg.optional ? 1 : 0) + (arg.multiple ? 1 : 0));
+      if (arg.optional) reply.SimpleString("optional");
+      if (arg.multiple) reply.SimpleString("multiple");
+    }
+    if (!arg.children.empty()) {
+      reply.Bulk("arguments");
+      ReplyDocArgs(reply, arg.children);
+    }
+  }
+}
+
+}  // namespace
+
+void ReplyCommandDocs(ReplyBuilder& reply, const CommandSpec& spec) {
+  std::vector<DocArg> args = SyntaxParser(spec.syntax).ParseAll();
+  size_t fields = 3 + (spec.complexity.empty() ? 0 : 1) + (args.empty() ? 0 : 1) +
+                  (spec.subcommands.empty() ? 0 : 1);
+  reply.MapHeader(fields);
+  reply.Bulk("summary");
+  reply.Bulk(spec.summary);
+  reply.Bulk("since");
+  reply.Bulk(spec.since);
+  reply.Bulk("group");
+  reply.Bulk(spec.group);
+  if (!spec.complexity.empty()) {
+    reply.Bulk("complexity");
+    reply.Bulk(spec.complexity);
+  }
+  if (!args.empty()) {
+    reply.Bulk("arguments");
+    ReplyDocArgs(reply, args);
+  }
+  if (!spec.subcommands.empty()) {
+    reply.Bulk("subcommands");
+    reply.MapHeader(spec.subcommands.size());
+    for (const CommandSpec& sub : spec.subcommands) {
+      reply.Bulk(sub.name);
+      ReplyCommandDocs(reply, sub);
+    }
+  }
+}
+
+}  // namespace sluice

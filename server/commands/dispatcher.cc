@@ -1,0 +1,153 @@
+#include "server/commands/dispatcher.h"
+
+#include <string>
+
+#include "server/commands/command_table.h"
+#include "server/core/server.h"
+#include "server/core/session.h"
+
+namespace sluice {
+namespace {
+
+void CountError(Server& server, std::string_view code) {
+  auto& stats = server.stats();
+  stats.total_error_replies++;
+  auto it = stats.error_codes.find(code);
+  if (it == stats.error_codes.end()) {
+    stats.error_codes.emplace(std::string(code), 1);
+  } else {
+    it->second++;
+  }
+}
+
+// Replies an error that rejects a command before it runs, counting it as Redis does.
+void Reject(Server& server, Session& session, std::string_view message) {
+  ReplyBuilder& reply = session.reply();
+  reply.Error(message);
+  CountError(server, reply.last_error_code());
+  if (session.in_multi) session.multi_dirty = true;
+}
+
+std::string UnknownCommandError(ArgList args) {
+  std::string message = "ERR unknown command '";
+  message.append(args[0].substr(0, 128));
+  message += "', with args beginning with: ";
+  for (size_t i = 1; i < args.size(); ++i) {
+    message += '\'';
+    message.append(args[i].substr(0, 128));
+    message += "' ";
+    if (message.size() > 512) break;
+  }
+  return message;
+}
+
+bool AllowedWhileSubscribed(std::string_view name) {
+  return name == "subscribe" || name == "unsubscribe" || name == "psubscribe" ||
+         name == "punsubscribe" || name == "ssubscribe" || name == "sunsubscribe" ||
+         name == "ping" || name == "quit" || name == "reset";
+}
+
+bool RunsInsideMulti(std::string_view name) {
+  return name == "exec" || name == "discard" || name == "multi" || name == "watch" ||
+         name == "quit" || name == "reset";
+}
+
+}  // namespace
+
+const CommandSpec* ResolveCommand(Server& server, ArgList args, ReplyBuilder& reply) {
+  const CommandSpec* spec = server.commands().Find(args[0]);
+  if (spec == nullptr) {
+    reply.Error(UnknownCommandError(args));
+    return nullptr;
+  }
+  if (spec->is_container()) {
+    if (args.size() < 2) {
+      reply.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
+      return nullptr;
+    }
+    const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
+    if (sub == nullptr) {
+      std::string upper(spec->name);
+      for (char& c : upper) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+      reply.Error("ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " +
+                  upper + " HELP.");
+      return nullptr;
+    }
+    spec = sub;
+  }
+  if (!spec->CheckArity(args.size())) {
+    reply.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
+    server.commands().stats(*spec).rejected_calls++;
+    return nullptr;
+  }
+  return spec;
+}
+
+void Dispatch(Server& server, Session& session, ArgList args) {
+  ReplyBuilder& reply = session.reply();
+  uint64_t errors_before = reply.error_count();
+  const CommandSpec* spec = ResolveCommand(server, args, reply);
+  if (spec == nullptr) {
+    if (reply.error_count() != errors_before) CountError(server, reply.last_error_code());
+    if (session.in_multi) session.multi_dirty = true;
+    return;
+  }
+  std::string_view base_name = spec->name.substr(0, spec->name.find('|'));
+  if (session.subscription_count > 0 && !session.resp3() && !AllowedWhileSubscribed(base_name)) {
+    Reject(server, session,
+           "ERR Can't execute '" + std::string(spec->name) +
+               "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
+               "this context");
+    return;
+  }
+  if (session.in_multi && !RunsInsideMulti(base_name)) {
+    if (spec->flags & kCmdNoMulti) {
+      Reject(server, session, "ERR Command not allowed inside a transaction");
+      return;
+    }
+    QueuedCommand queued;
+    queued.args.assign(args.begin(), args.end());
+    session.multi_queue.push_back(std::move(queued));
+    reply.SimpleString("QUEUED");
+    return;
+  }
+  ExecuteCommand(server, session, *spec, args, /*may_block=*/true);
+}
+
+void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, ArgList args,
+                    bool may_block) {
+  ReplyBuilder& reply = session.reply();
+  // CLIENT REPLY OFF/SKIP: the command runs, its reply goes nowhere.
+  std::string discarded;
+  std::string* real_output = nullptr;
+  if (session.reply_mode != ReplyMode::kOn && spec.name != "client|reply") {
+    real_output = reply.output();
+    reply.set_output(&discarded);
+  }
+  uint64_t errors_before = reply.error_count();
+  int64_t start_us = server.now_us();
+  CommandContext ctx{server,     session, server.db(session.db_index()), reply, args, spec,
+                     server.now_ms(), may_block};
+  spec.handler(ctx);
+  CommandStats& stats = server.commands().stats(spec);
+  stats.calls++;
+  stats.usec += static_cast<uint64_t>(server.now_us() - start_us);
+  server.stats().total_commands_processed++;
+  bool failed = reply.error_count() != errors_before;
+  if (failed) {
+    stats.failed_calls++;
+    CountError(server, reply.last_error_code());
+  } else if ((spec.flags & kCmdWrite) && !ctx.unchanged) {
+    server.stats().dirty++;
+    static thread_local std::vector<size_t> positions;
+    spec.KeyPositions(args, &positions);
+    for (size_t pos : positions) server.KeyModified(session.db_index(), args[pos]);
+  }
+  if (real_output != nullptr) {
+    reply.set_output(real_output);
+    if (session.reply_mode == ReplyMode::kSkip) session.reply_mode = ReplyMode::kOn;
+  }
+  session.set_last_command(spec.name);
+}
+
+}  // namespace sluice

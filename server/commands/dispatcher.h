@@ -1,0 +1,20 @@
+// From a parsed request to a handler call: lookup, arity, subscriber-mode and MULTI rules,
+// statistics, and the post-write keyspace hooks. Used for network requests, EXEC and scripts.
+#pragma once
+
+#include "server/commands/command.h"
+
+namespace sluice {
+
+// A request from a client: applies every admission rule and queues it inside MULTI.
+void Dispatch(Server& server, Session& session, ArgList args);
+
+// Looks up the spec (resolving subcommands) and checks arity. On failure replies the error
+// Redis gives and returns nullptr.
+const CommandSpec* ResolveCommand(Server& server, ArgList args, ReplyBuilder& reply);
+
+// Runs an admitted command now. `may_block` is false inside EXEC and scripts.
+void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, ArgList args,
+                    bool may_block);
+
+}  // namespace sluice

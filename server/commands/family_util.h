@@ -1,0 +1,23 @@
+// Helpers every family uses: typed key lookup with the WRONGTYPE rule, and registration glue.
+#pragma once
+
+#include <string_view>
+
+#include "server/commands/command.h"
+#include "server/storage/database.h"
+#include "server/types/object.h"
+
+namespace sluice {
+
+// The live object under key if it has the wanted type. A key of another type replies
+// WRONGTYPE and sets *wrong_type; a missing key returns nullptr with *wrong_type false.
+Object* FindTyped(CommandContext& ctx, std::string_view key, ObjType type, bool* wrong_type);
+
+// Parses a blocking timeout in seconds (fractions allowed, 0 forever); replies the error Redis
+// gives and returns false when it is invalid. *deadline_ms is 0 for "forever".
+bool ParseBlockingTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms);
+
+// Replies an integer or the error for a failed parse, Redis style.
+std::string_view UpperName(std::string_view lower, char* buf, size_t cap);
+
+}  // namespace sluice

@@ -1,0 +1,156 @@
+// The server: owns the event loop, the databases, the command table, the configuration and the
+// client sessions, and provides the keyspace hooks (modified keys for WATCH) that families call.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "server/commands/command_table.h"
+#include "server/core/config.h"
+#include "server/net/connection.h"
+#include "server/protocol/resp_parser.h"
+#include "server/storage/database.h"
+
+namespace sluice {
+
+class Session;
+
+struct ServerStats {
+  uint64_t total_connections_received = 0;
+  uint64_t total_commands_processed = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t expired_keys = 0;
+  uint64_t evicted_keys = 0;
+  uint64_t keyspace_hits = 0;
+  uint64_t keyspace_misses = 0;
+  uint64_t total_error_replies = 0;
+  uint64_t dirty = 0;  // writes since start
+  uint64_t total_net_input_bytes = 0;
+  uint64_t total_net_output_bytes = 0;
+  std::map<std::string, uint64_t, std::less<>> error_codes;  // INFO errorstats
+};
+
+class Server {
+ public:
+  // Builds the server from a configuration; nothing is bound until Listen().
+  explicit Server(Config* config);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds the listeners from `bind` and `port`. Returns an error text or empty.
+  std::string Listen();
+  // Runs the loop until Shutdown().
+  void Run();
+  // Stops accepting, closes every connection and ends the loop.
+  void Shutdown();
+  bool shutting_down() const { return shutting_down_; }
+  int port() const;
+
+  uv_loop_t* loop() { return loop_; }
+  Config& config() { return *config_; }
+  CommandTable& commands() { return commands_; }
+  ServerStats& stats() { return stats_; }
+  const ParserLimits& parser_limits() const { return parser_limits_; }
+
+  Database& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
+  int db_count() const { return static_cast<int>(dbs_.size()); }
+
+  // Wall-clock time in milliseconds, cached per event; tests freeze it with SetFakeTime.
+  int64_t now_ms() const { return fake_time_ms_ >= 0 ? fake_time_ms_ : now_ms_; }
+  int64_t now_us() const;
+  void RefreshClock();
+  void SetFakeTime(int64_t ms) { fake_time_ms_ = ms; }
+  void AdvanceFakeTime(int64_t ms) { fake_time_ms_ += ms; }
+  int64_t start_time_ms() const { return start_time_ms_; }
+
+  // Sessions.
+  Session* NewSession(net::Connection* conn);
+  void ForgetSession(Session* session);
+  const std::map<uint64_t, Session*>& sessions() const { return sessions_; }
+  Session* FindSession(uint64_t id) const;
+  // The session wants its output sent at the end of this loop iteration.
+  void ScheduleFlush(Session* session);
+  // The session stopped with input left (fairness budget); it continues next iteration.
+  void ScheduleResume(Session* session);
+  // RESET: families that keep per-session state (subscriptions) return it to the initial one.
+  void AddSessionResetHook(std::function<void(Session*)> hook) {
+    reset_hooks_.push_back(std::move(hook));
+  }
+  void ResetSession(Session* session) {
+    for (auto& hook : reset_hooks_) hook(session);
+  }
+  // Families that keep per-session state (blocking, pub/sub) drop it here.
+  void AddSessionCloseHook(std::function<void(Session*)> hook) {
+    close_hooks_.push_back(std::move(hook));
+  }
+  void FlushPending();
+
+  // Keyspace hooks, called by every command that changes a key.
+  void KeyModified(int db, std::string_view key);
+  // FLUSHDB / FLUSHALL / SWAPDB: every watcher of a key that exists in the db is disturbed.
+  void DatabaseModified(int db);
+  void Watch(Session* session, int db, std::string_view key);
+  void UnwatchAll(Session* session);
+
+  // Runs periodic work: active expiry, client timeouts. Also called by tests after moving the
+  // fake clock.
+  void Cron();
+
+  // Callbacks run once per loop iteration before the loop sleeps (blocking wake-ups, AOF group
+  // commit). Families register them at start-up.
+  void AddBeforeSleepHook(std::function<void()> hook) { before_sleep_.push_back(std::move(hook)); }
+  void RunBeforeSleepHooks();
+
+  // CLIENT PAUSE: until `until_ms`, commands of the given kind wait.
+  void PauseClients(int64_t until_ms, bool writes_only);
+  void UnpauseClients();
+  bool IsPaused(bool is_write) const;
+  int64_t pause_until_ms() const { return pause_until_ms_; }
+
+ private:
+  static void OnCheck(uv_check_t* handle);
+  static void OnCron(uv_timer_t* handle);
+  static void OnSignal(uv_signal_t* handle, int signum);
+  void ResumePaused();
+
+  Config* config_;
+  uv_loop_t* loop_;
+  bool own_loop_ = false;
+  CommandTable commands_;
+  ServerStats stats_;
+  ParserLimits parser_limits_;
+  std::vector<std::unique_ptr<Database>> dbs_;
+  std::vector<std::unique_ptr<net::Listener>> listeners_;
+  std::map<uint64_t, Session*> sessions_;
+  std::vector<Session*> pending_flush_;
+  std::vector<Session*> resume_;
+  std::vector<std::function<void(Session*)>> close_hooks_;
+  std::vector<std::function<void(Session*)>> reset_hooks_;
+  std::vector<Session*> doomed_;  // closed sessions, deleted at a safe point
+  uint64_t next_session_id_ = 1;
+  int64_t now_ms_ = 0;
+  int64_t fake_time_ms_ = -1;
+  int64_t start_time_ms_ = 0;
+  bool shutting_down_ = false;
+  int64_t pause_until_ms_ = 0;
+  bool pause_writes_only_ = false;
+  std::vector<std::function<void()>> before_sleep_;
+  // WATCH registry: (db, key) -> sessions watching it.
+  std::map<std::pair<int, std::string>, std::vector<Session*>, std::less<>> watchers_;
+  uv_check_t check_;
+  uv_idle_t idle_;  // keeps the loop from sleeping while sessions wait to resume
+  uv_timer_t cron_;
+  uv_signal_t sigterm_;
+  uv_signal_t sigint_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,119 @@
+// A client session: the state Redis keeps per client (selected database, protocol, name,
+// transaction, watched keys, blocking) and the loop that turns received bytes into commands.
+// It is the connection's handler; tests drive it without a socket through Feed().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/net/connection.h"
+#include "server/protocol/reply_builder.h"
+#include "server/protocol/resp_parser.h"
+
+namespace sluice {
+
+class Server;
+
+// A command queued between MULTI and EXEC owns its arguments.
+struct QueuedCommand {
+  std::vector<std::string> args;
+};
+
+enum class ReplyMode : uint8_t { kOn, kOff, kSkip };
+
+class Session : public net::ConnectionHandler {
+ public:
+  // `conn` may be null for in-process sessions (tests, scripts' fake client).
+  Session(Server& server, uint64_t id, net::Connection* conn);
+  ~Session() override;
+
+  // net::ConnectionHandler
+  void OnReadable() override;
+  void OnWritable() override;
+  void OnClosed() override;
+
+  // Appends bytes as if received from the network and processes them (in-process sessions).
+  void Feed(std::string_view bytes);
+  // Processes buffered input until it is drained, the session blocks or output backs up.
+  void ProcessInput();
+  // Output produced so far and not yet sent (in-process sessions read and clear it).
+  std::string& output() { return *out_; }
+  ReplyBuilder& reply() { return reply_; }
+
+  Server& server() { return server_; }
+  uint64_t id() const { return id_; }
+  net::Connection* connection() const { return conn_; }
+  bool closed() const { return closed_; }
+  // Replies already queued are sent, then the connection closes (QUIT, protocol errors).
+  void CloseAfterReply();
+  // Closes now, dropping unsent output (CLIENT KILL).
+  void Kill();
+
+  int db_index() const { return db_index_; }
+  void set_db_index(int index) { db_index_ = index; }
+  bool resp3() const { return reply_.resp3(); }
+  void set_resp3(bool on) { reply_.set_resp3(on); }
+  const std::string& name() const { return name_; }
+  void set_name(std::string_view name) { name_.assign(name); }
+  std::string lib_name;
+  std::string lib_ver;
+  ReplyMode reply_mode = ReplyMode::kOn;
+  bool no_evict = false;
+
+  int64_t created_ms() const { return created_ms_; }
+  int64_t last_interaction_ms() const { return last_interaction_ms_; }
+  const std::string& last_command() const { return last_command_; }
+  void set_last_command(std::string_view name) { last_command_.assign(name); }
+  size_t query_buffer_size() const;
+  size_t query_buffer_free() const;
+
+  // MULTI/EXEC state.
+  bool in_multi = false;
+  bool multi_dirty = false;  // a command was refused while queuing: EXEC aborts
+  std::vector<QueuedCommand> multi_queue;
+  // WATCH: the keys, and whether one of them was touched since.
+  struct WatchedKey {
+    int db;
+    std::string key;
+    // A key already expired when watched does not abort EXEC by expiring (Redis 7 semantics).
+    bool expired_when_watched;
+  };
+  std::vector<WatchedKey> watched_keys;
+  bool watch_dirty = false;
+
+  // Blocking: while blocked the session processes no further input. The blocking module sets
+  // and clears this and keeps the details of what the session waits for.
+  bool blocked() const { return blocked_; }
+  void set_blocked(bool blocked);
+  // Opaque state owned by the blocking module.
+  void* block_state = nullptr;
+
+  // Subscribed channels and patterns count, maintained by the pub/sub family.
+  size_t subscription_count = 0;
+
+ private:
+  Server& server_;
+  uint64_t id_;
+  net::Connection* conn_;
+  std::unique_ptr<net::ReadBuffer> own_input_;  // in-process sessions only
+  std::unique_ptr<std::string> own_output_;
+  net::ReadBuffer* in_;
+  std::string* out_;
+  RequestParser parser_;
+  ReplyBuilder reply_;
+  std::vector<std::string_view> argv_;
+  std::string name_;
+  std::string last_command_ = "NULL";
+  int db_index_ = 0;
+  int64_t created_ms_ = 0;
+  int64_t last_interaction_ms_ = 0;
+  bool blocked_ = false;
+  bool closed_ = false;
+  bool processing_ = false;
+  bool paused_for_output_ = false;
+};
+
+}  // namespace sluice
