@@ -13,8 +13,14 @@ namespace {
 // one level on every successful path, so the limit reduces to counting those groups.
 constexpr size_t kMaxStarGroups = 1000;
 
-// Redis leaves LC_CTYPE as "C", where tolower() only folds ASCII letters.
-int Lower(int c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; }
+// Redis calls glibc's tolower() on signed chars with LC_CTYPE left as "C": only ASCII letters
+// fold, but negative arguments other than EOF (-1) come back as their unsigned byte value. That
+// remapping changes which high bytes fall inside a nocase range, so it is reproduced here.
+int Lower(int c) {
+  if (c >= 'A' && c <= 'Z') return c + ('a' - 'A');
+  if (c < -1) return c + 256;
+  return c;
+}
 
 // Redis reads bytes through plain `char`, which is signed on the platforms it is usually built
 // for; range comparisons depend on that.
