@@ -62,12 +62,22 @@ void CommandSpec::KeyPositions(ArgList args, std::vector<size_t>* out) const {
 
 std::vector<std::string_view> FlagNames(uint32_t flags) {
   static constexpr std::pair<uint32_t, std::string_view> kNames[] = {
-      {kCmdWrite, "write"},         {kCmdReadOnly, "readonly"},   {kCmdDenyOom, "denyoom"},
-      {kCmdAdmin, "admin"},         {kCmdPubSub, "pubsub"},       {kCmdNoScript, "noscript"},
-      {kCmdBlocking, "blocking"},   {kCmdLoading, "loading"},     {kCmdStale, "stale"},
-      {kCmdSkipMonitor, "skip_monitor"}, {kCmdSkipSlowlog, "skip_slowlog"},
-      {kCmdFast, "fast"},           {kCmdNoAuth, "no_auth"},      {kCmdMovableKeys, "movablekeys"},
-      {kCmdNoMulti, "no_multi"},    {kCmdAllowBusy, "allow_busy"},
+      {kCmdWrite, "write"},
+      {kCmdReadOnly, "readonly"},
+      {kCmdDenyOom, "denyoom"},
+      {kCmdAdmin, "admin"},
+      {kCmdPubSub, "pubsub"},
+      {kCmdNoScript, "noscript"},
+      {kCmdBlocking, "blocking"},
+      {kCmdLoading, "loading"},
+      {kCmdStale, "stale"},
+      {kCmdSkipMonitor, "skip_monitor"},
+      {kCmdSkipSlowlog, "skip_slowlog"},
+      {kCmdFast, "fast"},
+      {kCmdNoAuth, "no_auth"},
+      {kCmdMovableKeys, "movablekeys"},
+      {kCmdNoMulti, "no_multi"},
+      {kCmdAllowBusy, "allow_busy"},
   };
   std::vector<std::string_view> names;
   for (const auto& [bit, name] : kNames) {
@@ -88,10 +98,18 @@ std::vector<std::string_view> AclCategories(const CommandSpec& spec) {
   cats.push_back(spec.flags & kCmdFast ? "@fast" : "@slow");
   if (spec.flags & kCmdBlocking) cats.push_back("@blocking");
   static constexpr std::pair<std::string_view, std::string_view> kGroups[] = {
-      {"generic", "@keyspace"},   {"string", "@string"},          {"list", "@list"},
-      {"hash", "@hash"},          {"set", "@set"},                {"sorted-set", "@sortedset"},
-      {"stream", "@stream"},      {"pubsub", "@pubsub"},          {"scripting", "@scripting"},
-      {"transactions", "@transaction"}, {"connection", "@connection"}, {"queue", "@queue"},
+      {"generic", "@keyspace"},
+      {"string", "@string"},
+      {"list", "@list"},
+      {"hash", "@hash"},
+      {"set", "@set"},
+      {"sorted-set", "@sortedset"},
+      {"stream", "@stream"},
+      {"pubsub", "@pubsub"},
+      {"scripting", "@scripting"},
+      {"transactions", "@transaction"},
+      {"connection", "@connection"},
+      {"queue", "@queue"},
   };
   for (const auto& [group, cat] : kGroups) {
     if (spec.group == group && !(cat == "@pubsub" && (spec.flags & kCmdPubSub))) {
@@ -265,8 +283,8 @@ class SyntaxParser {
       return group;
     }
     size_t start = pos_;
-    while (pos_ < text_.size() && text_[pos_] != ' ' && text_[pos_] != ']' &&
-           text_[pos_] != '>' && text_[pos_] != '|' && text_.substr(pos_, 3) != "...") {
+    while (pos_ < text_.size() && text_[pos_] != ' ' && text_[pos_] != ']' && text_[pos_] != '>' &&
+           text_[pos_] != '|' && text_.substr(pos_, 3) != "...") {
       ++pos_;
     }
     std::string_view word = text_.substr(start, pos_ - start);

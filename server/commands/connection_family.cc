@@ -104,7 +104,8 @@ void CmdHello(CommandContext& ctx) {
       new_name = ctx.arg(i + 1);
       for (char c : new_name) {
         if (c < '!' || c > '~') {
-          ctx.reply.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+          ctx.reply.Error(
+              "ERR Client names cannot contain spaces, newlines or special characters.");
           return;
         }
       }

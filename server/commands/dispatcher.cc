@@ -126,7 +126,7 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
   }
   uint64_t errors_before = reply.error_count();
   int64_t start_us = server.now_us();
-  CommandContext ctx{server,     session, server.db(session.db_index()), reply, args, spec,
+  CommandContext ctx{server,          session,  server.db(session.db_index()), reply, args, spec,
                      server.now_ms(), may_block};
   spec.handler(ctx);
   CommandStats& stats = server.commands().stats(spec);

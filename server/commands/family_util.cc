@@ -58,7 +58,8 @@ bool ParseBlockingTimeout(CommandContext& ctx, std::string_view text, int64_t* d
 
 std::string_view UpperName(std::string_view lower, char* buf, size_t cap) {
   size_t n = lower.size() < cap ? lower.size() : cap;
-  for (size_t i = 0; i < n; ++i) buf[i] = static_cast<char>(toupper(static_cast<unsigned char>(lower[i])));
+  for (size_t i = 0; i < n; ++i)
+    buf[i] = static_cast<char>(toupper(static_cast<unsigned char>(lower[i])));
   return {buf, n};
 }
 

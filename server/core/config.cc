@@ -25,8 +25,13 @@ bool Config::ParseMemory(std::string_view text, int64_t* out) {
   int64_t mul = 1;
   std::string_view digits = lower;
   static constexpr std::pair<std::string_view, int64_t> kUnits[] = {
-      {"gb", 1024LL * 1024 * 1024}, {"mb", 1024LL * 1024}, {"kb", 1024}, {"g", 1000000000},
-      {"m", 1000000},               {"k", 1000},           {"b", 1},
+      {"gb", 1024LL * 1024 * 1024},
+      {"mb", 1024LL * 1024},
+      {"kb", 1024},
+      {"g", 1000000000},
+      {"m", 1000000},
+      {"k", 1000},
+      {"b", 1},
   };
   for (const auto& [suffix, factor] : kUnits) {
     if (digits.size() > suffix.size() && digits.ends_with(suffix)) {
@@ -50,13 +55,20 @@ void Config::Add(Param param) {
 Config::Config() {
   using K = Kind;
   auto str = [&](std::string name, std::string value, bool immutable = false) {
-    Add(Param{std::move(name), K::kString, std::move(value), {}, INT64_MIN, INT64_MAX, immutable,
-              {}, {}});
+    Add(Param{std::move(name),
+              K::kString,
+              std::move(value),
+              {},
+              INT64_MIN,
+              INT64_MAX,
+              immutable,
+              {},
+              {}});
   };
   auto num = [&](std::string name, int64_t value, int64_t min, int64_t max,
                  bool immutable = false) {
-    Add(Param{std::move(name), K::kInteger, std::to_string(value), {}, min, max, immutable, {},
-              {}});
+    Add(Param{
+        std::move(name), K::kInteger, std::to_string(value), {}, min, max, immutable, {}, {}});
   };
   auto mem = [&](std::string name, int64_t value) {
     Add(Param{std::move(name), K::kMemory, std::to_string(value), {}, 0, INT64_MAX, false, {}, {}});
@@ -65,8 +77,8 @@ Config::Config() {
     Add(Param{std::move(name), K::kBool, value ? "yes" : "no", {}, 0, 1, immutable, {}, {}});
   };
   auto choice = [&](std::string name, std::string value, std::vector<std::string> choices) {
-    Add(Param{std::move(name), K::kEnum, std::move(value), std::move(choices), 0, 0, false, {},
-              {}});
+    Add(Param{
+        std::move(name), K::kEnum, std::move(value), std::move(choices), 0, 0, false, {}, {}});
   };
   auto alias = [&](std::string name, std::string target) {
     Param p;
@@ -285,8 +297,8 @@ bool Config::Set(std::string_view name, const std::vector<std::string>& words, b
   std::string value;
   std::string why;
   if (!Normalize(*p, words, &value, &why)) {
-    *error = "CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " +
-             why;
+    *error =
+        "CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - " + why;
     return false;
   }
   p->value = std::move(value);

@@ -39,8 +39,8 @@ void Log(LogLevel level, const char* format, ...) {
   size_t n = strftime(when, sizeof(when), "%d %b %Y %H:%M:%S.", &local);
   snprintf(when + n, sizeof(when) - n, "%03d", static_cast<int>(tv.tv_usec / 1000));
   FILE* out = g_file != nullptr ? g_file : stdout;
-  fprintf(out, "%d:M %s %c %s\n", static_cast<int>(getpid()), when,
-          kMarks[static_cast<int>(level)], message);
+  fprintf(out, "%d:M %s %c %s\n", static_cast<int>(getpid()), when, kMarks[static_cast<int>(level)],
+          message);
   fflush(out);
 }
 

@@ -79,26 +79,26 @@ std::string Server::Listen() {
   while (addresses >> address) {
     if (!address.empty() && address[0] == '-') address.erase(0, 1);  // "-::1": optional address
     if (address == "*") address = "0.0.0.0";
-    auto listener = std::make_unique<net::Listener>(loop_, [this](std::unique_ptr<net::Connection> c) {
-      if (shutting_down_ ||
-          sessions_.size() >= static_cast<size_t>(config_->GetInt("maxclients"))) {
-        stats_.rejected_connections++;
-        std::string& out = c->output();
-        out = "-ERR max number of clients reached\r\n";
-        net::Connection* raw = c.release();
-        raw->Flush();
-        raw->CloseAfterFlush();
-        return;
-      }
-      net::Connection* raw = c.release();
-      Session* session = NewSession(raw);
-      raw->set_handler(session);
-      raw->StartReading();
-    });
+    auto listener =
+        std::make_unique<net::Listener>(loop_, [this](std::unique_ptr<net::Connection> c) {
+          if (shutting_down_ ||
+              sessions_.size() >= static_cast<size_t>(config_->GetInt("maxclients"))) {
+            stats_.rejected_connections++;
+            std::string& out = c->output();
+            out = "-ERR max number of clients reached\r\n";
+            net::Connection* raw = c.release();
+            raw->Flush();
+            raw->CloseAfterFlush();
+            return;
+          }
+          net::Connection* raw = c.release();
+          Session* session = NewSession(raw);
+          raw->set_handler(session);
+          raw->StartReading();
+        });
     int rc = listener->Listen(address, port, backlog);
     if (rc != 0) {
-      return "Could not listen on " + address + ":" + std::to_string(port) + ": " +
-             uv_strerror(rc);
+      return "Could not listen on " + address + ":" + std::to_string(port) + ": " + uv_strerror(rc);
     }
     if (port == 0) {
       // An ephemeral port: report the one chosen so the rest of the listeners use it too.
@@ -231,7 +231,20 @@ void Server::KeyModified(int db, std::string_view key) {
   if (watchers_.empty()) return;
   auto it = watchers_.find(std::pair<int, std::string>(db, std::string(key)));
   if (it == watchers_.end()) return;
-  for (Session* s : it->second) s->watch_dirty = true;
+  for (Session* s : it->second) {
+    bool was_expired = false;
+    for (auto& w : s->watched_keys) {
+      if (w.db == db && w.key == key && w.expired_when_watched) {
+        // Deleting a key that had already expired when watched changes nothing logically.
+        if (dbs_[static_cast<size_t>(db)]->FindRaw(key) == nullptr) {
+          w.expired_when_watched = false;
+          was_expired = true;
+        }
+        break;
+      }
+    }
+    if (!was_expired) s->watch_dirty = true;
+  }
 }
 
 void Server::DatabaseModified(int db) {
@@ -261,8 +274,8 @@ void Server::UnwatchAll(Session* session) {
 void Server::PauseClients(int64_t until_ms, bool writes_only) {
   // A new pause never shortens or weakens one in force.
   if (until_ms > pause_until_ms_) pause_until_ms_ = until_ms;
-  pause_writes_only_ = pause_until_ms_ != 0 && writes_only &&
-                       (pause_writes_only_ || pause_until_ms_ == until_ms);
+  pause_writes_only_ =
+      pause_until_ms_ != 0 && writes_only && (pause_writes_only_ || pause_until_ms_ == until_ms);
 }
 
 void Server::UnpauseClients() {

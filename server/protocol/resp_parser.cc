@@ -60,8 +60,7 @@ RequestParser::Status RequestParser::Fail(std::string_view message) {
 }
 
 RequestParser::Status RequestParser::Parse(char* buf, size_t size,
-                                           std::vector<std::string_view>* args,
-                                           size_t* consumed) {
+                                           std::vector<std::string_view>* args, size_t* consumed) {
   *consumed = 0;
   args->clear();
   if (size == 0) return Status::kIncomplete;
@@ -160,12 +159,23 @@ bool SplitInlineArgs(char* line, size_t len, std::vector<std::string_view>* args
         } else if (line[i] == '\\' && i + 1 < len) {
           char c = line[++i];
           switch (c) {
-            case 'n': c = '\n'; break;
-            case 'r': c = '\r'; break;
-            case 't': c = '\t'; break;
-            case 'b': c = '\b'; break;
-            case 'a': c = '\a'; break;
-            default: break;
+            case 'n':
+              c = '\n';
+              break;
+            case 'r':
+              c = '\r';
+              break;
+            case 't':
+              c = '\t';
+              break;
+            case 'b':
+              c = '\b';
+              break;
+            case 'a':
+              c = '\a';
+              break;
+            default:
+              break;
           }
           out[out_len++] = c;
         } else if (line[i] == '"') {

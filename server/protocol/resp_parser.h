@@ -41,8 +41,7 @@ class RequestParser {
  private:
   Status ParseMultibulk(char* buf, size_t size, std::vector<std::string_view>* args,
                         size_t* consumed);
-  Status ParseInline(char* buf, size_t size, std::vector<std::string_view>* args,
-                     size_t* consumed);
+  Status ParseInline(char* buf, size_t size, std::vector<std::string_view>* args, size_t* consumed);
   Status Fail(std::string_view message);
 
   const ParserLimits* limits_;

@@ -77,9 +77,15 @@ void Database::SetExpire(Object& obj, std::string_view key, int64_t at_ms) {
 }
 
 void Database::ExpireNow(Map::iterator it) {
-  if (on_expire_) on_expire_(*this, it->first);
   --expires_count_;
+  if (!on_expire_) {
+    map_.erase(it);
+    return;
+  }
+  // Listeners see the key already gone, as after any deletion.
+  std::string key = it->first;
   map_.erase(it);
+  on_expire_(*this, key);
 }
 
 size_t Database::ActiveExpire(int64_t now_ms, size_t budget) {

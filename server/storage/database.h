@@ -22,7 +22,7 @@ struct StringHash {
 class Database {
  public:
   using Map = std::unordered_map<std::string, Object, StringHash, std::equal_to<>>;
-  // Called with the key of every key that expires (lazily or actively), before it is removed.
+  // Called with the key of every key that expires (lazily or actively), after it is removed.
   using ExpireCallback = std::function<void(Database&, std::string_view key)>;
 
   explicit Database(int index) : index_(index) {}

@@ -6,13 +6,20 @@ namespace sluice {
 
 std::string_view TypeName(ObjType type) {
   switch (type) {
-    case ObjType::kString: return "string";
-    case ObjType::kList: return "list";
-    case ObjType::kHash: return "hash";
-    case ObjType::kSet: return "set";
-    case ObjType::kZSet: return "zset";
-    case ObjType::kStream: return "stream";
-    case ObjType::kQueue: return "queue";
+    case ObjType::kString:
+      return "string";
+    case ObjType::kList:
+      return "list";
+    case ObjType::kHash:
+      return "hash";
+    case ObjType::kSet:
+      return "set";
+    case ObjType::kZSet:
+      return "zset";
+    case ObjType::kStream:
+      return "stream";
+    case ObjType::kQueue:
+      return "queue";
   }
   return "none";
 }

@@ -65,6 +65,9 @@ class Object {
     if (frequency_ < 255) ++frequency_;
   }
   uint8_t frequency() const { return frequency_; }
+  // RESTORE ... IDLETIME / FREQ set these directly.
+  void set_access_ms(int64_t ms) { access_ms_ = ms; }
+  void set_frequency(uint8_t freq) { frequency_ = freq; }
 
   Object Clone() const;
   std::string_view Encoding() const;

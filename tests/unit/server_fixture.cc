@@ -43,13 +43,33 @@ bool DecodeReply(std::string_view bytes, size_t* pos, RespValue* out) {
     return true;
   };
   switch (kind) {
-    case '+': v.type = T::kStatus; v.str = line; break;
-    case '-': v.type = T::kError; v.str = line; break;
-    case ':': v.type = T::kInteger; v.integer = std::stoll(std::string(line)); break;
-    case '_': v.type = T::kNull; break;
-    case ',': v.type = T::kDouble; v.str = line; break;
-    case '#': v.type = T::kBool; v.integer = line == "t" ? 1 : 0; break;
-    case '(': v.type = T::kBigNumber; v.str = line; break;
+    case '+':
+      v.type = T::kStatus;
+      v.str = line;
+      break;
+    case '-':
+      v.type = T::kError;
+      v.str = line;
+      break;
+    case ':':
+      v.type = T::kInteger;
+      v.integer = std::stoll(std::string(line));
+      break;
+    case '_':
+      v.type = T::kNull;
+      break;
+    case ',':
+      v.type = T::kDouble;
+      v.str = line;
+      break;
+    case '#':
+      v.type = T::kBool;
+      v.integer = line == "t" ? 1 : 0;
+      break;
+    case '(':
+      v.type = T::kBigNumber;
+      v.str = line;
+      break;
     case '$':
     case '=': {
       int64_t n = std::stoll(std::string(line));
@@ -97,19 +117,41 @@ std::vector<std::string> RespValue::Strings() const {
 std::string RespValue::ToString() const {
   std::ostringstream os;
   switch (type) {
-    case Type::kStatus: os << "+" << str; break;
-    case Type::kError: os << "-" << str; break;
-    case Type::kInteger: os << "(integer) " << integer; break;
-    case Type::kBulk: os << '"' << str << '"'; break;
-    case Type::kNull: os << "(nil)"; break;
-    case Type::kDouble: os << "(double) " << str; break;
-    case Type::kBool: os << (integer ? "(true)" : "(false)"); break;
-    case Type::kBigNumber: os << "(big) " << str; break;
-    case Type::kVerbatim: os << "(verbatim) " << str; break;
-    case Type::kNone: os << "(no reply)"; break;
+    case Type::kStatus:
+      os << "+" << str;
+      break;
+    case Type::kError:
+      os << "-" << str;
+      break;
+    case Type::kInteger:
+      os << "(integer) " << integer;
+      break;
+    case Type::kBulk:
+      os << '"' << str << '"';
+      break;
+    case Type::kNull:
+      os << "(nil)";
+      break;
+    case Type::kDouble:
+      os << "(double) " << str;
+      break;
+    case Type::kBool:
+      os << (integer ? "(true)" : "(false)");
+      break;
+    case Type::kBigNumber:
+      os << "(big) " << str;
+      break;
+    case Type::kVerbatim:
+      os << "(verbatim) " << str;
+      break;
+    case Type::kNone:
+      os << "(no reply)";
+      break;
     default: {
-      const char* open = type == Type::kMap ? "{" : type == Type::kSet ? "~[" :
-                         type == Type::kPush ? ">[" : "[";
+      const char* open = type == Type::kMap    ? "{"
+                         : type == Type::kSet  ? "~["
+                         : type == Type::kPush ? ">["
+                                               : "[";
       os << open;
       for (size_t i = 0; i < elements.size(); ++i) {
         if (i) os << ", ";
@@ -142,8 +184,8 @@ std::ostream& operator<<(std::ostream& os, const RespValue& v) { return os << v.
   if (v.type == RespValue::Type::kError && std::string_view(v.str).starts_with(prefix)) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure() << "expected an error starting with '" << prefix
-                                       << "', got " << v.ToString();
+  return ::testing::AssertionFailure()
+         << "expected an error starting with '" << prefix << "', got " << v.ToString();
 }
 
 ServerTest::ServerTest() {

@@ -20,8 +20,22 @@
 namespace sluice::testing {
 
 struct RespValue {
-  enum class Type { kStatus, kError, kInteger, kBulk, kNull, kArray, kMap, kSet, kDouble, kBool,
-                    kBigNumber, kVerbatim, kPush, kNone };
+  enum class Type {
+    kStatus,
+    kError,
+    kInteger,
+    kBulk,
+    kNull,
+    kArray,
+    kMap,
+    kSet,
+    kDouble,
+    kBool,
+    kBigNumber,
+    kVerbatim,
+    kPush,
+    kNone
+  };
   Type type = Type::kNone;
   std::string str;  // status, error, bulk, double text, big number, verbatim
   int64_t integer = 0;

@@ -1,0 +1,97 @@
+#include "tests/unit/server_fixture.h"
+
+namespace sluice::testing {
+namespace {
+
+class TransactionTest : public ServerTest {};
+
+TEST_F(TransactionTest, QueuesAndExecutesInOrder) {
+  EXPECT_EQ(Run({"MULTI"}), "OK");
+  EXPECT_EQ(Run({"SET", "a", "1"}), "QUEUED");
+  EXPECT_EQ(Run({"GET", "a"}), "QUEUED");
+  RespValue result = Run({"EXEC"});
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_EQ(result[0], "OK");
+  EXPECT_EQ(result[1], "1");
+}
+
+TEST_F(TransactionTest, QueuingErrorAbortsExec) {
+  EXPECT_EQ(Run({"MULTI"}), "OK");
+  EXPECT_EQ(Run({"SET", "a", "1"}), "QUEUED");
+  EXPECT_TRUE(ErrorStartsWith(Run({"GET"}), "ERR wrong number of arguments"));
+  EXPECT_TRUE(ErrorStartsWith(Run({"NOSUCHCOMMAND"}), "ERR unknown command"));
+  EXPECT_TRUE(ErrorStartsWith(Run({"EXEC"}), "EXECABORT"));
+  EXPECT_TRUE(Run({"GET", "a"}).is_null());
+}
+
+TEST_F(TransactionTest, RuntimeErrorDoesNotAbort) {
+  EXPECT_EQ(Run({"SET", "s", "x"}), "OK");
+  EXPECT_EQ(Run({"MULTI"}), "OK");
+  EXPECT_EQ(Run({"SET", "k", "1", "EX", "0"}), "QUEUED");
+  EXPECT_EQ(Run({"SET", "a", "1"}), "QUEUED");
+  RespValue result = Run({"EXEC"});
+  ASSERT_EQ(result.size(), 2u);
+  EXPECT_TRUE(ErrorStartsWith(result[0], "ERR invalid expire time"));
+  EXPECT_EQ(result[1], "OK");
+}
+
+TEST_F(TransactionTest, NestingAndStrayCommands) {
+  EXPECT_TRUE(ErrorStartsWith(Run({"EXEC"}), "ERR EXEC without MULTI"));
+  EXPECT_TRUE(ErrorStartsWith(Run({"DISCARD"}), "ERR DISCARD without MULTI"));
+  EXPECT_EQ(Run({"MULTI"}), "OK");
+  EXPECT_TRUE(ErrorStartsWith(Run({"MULTI"}), "ERR MULTI calls can not be nested"));
+  EXPECT_TRUE(ErrorStartsWith(Run({"WATCH", "x"}), "ERR WATCH inside MULTI is not allowed"));
+  EXPECT_EQ(Run({"SET", "a", "1"}), "QUEUED");
+  EXPECT_EQ(Run({"DISCARD"}), "OK");
+  EXPECT_TRUE(Run({"GET", "a"}).is_null());
+}
+
+TEST_F(TransactionTest, WatchedKeyChangedByAnotherClientFailsExec) {
+  Session* other = NewClient();
+  EXPECT_EQ(Run({"WATCH", "k"}), "OK");
+  EXPECT_EQ(Run(other, {"SET", "k", "theirs"}), "OK");
+  EXPECT_EQ(Run({"MULTI"}), "OK");
+  EXPECT_EQ(Run({"SET", "k", "mine"}), "QUEUED");
+  EXPECT_TRUE(Run({"EXEC"}).is_null());
+  EXPECT_EQ(Run({"GET", "k"}), "theirs");
+  // The failed EXEC unwatched everything: the next transaction succeeds.
+  EXPECT_EQ(Run({"MULTI"}), "OK");
+  EXPECT_EQ(Run({"SET", "k", "mine"}), "QUEUED");
+  EXPECT_EQ(Run({"EXEC"}).size(), 1u);
+}
+
+TEST_F(TransactionTest, FailedConditionalWriteDoesNotDisturbWatch) {
+  Session* other = NewClient();
+  EXPECT_EQ(Run({"SET", "k", "v"}), "OK");
+  EXPECT_EQ(Run({"WATCH", "k"}), "OK");
+  EXPECT_TRUE(Run(other, {"SET", "k", "w", "NX"}).is_null());
+  EXPECT_EQ(Run({"MULTI"}), "OK");
+  EXPECT_EQ(Run({"GET", "k"}), "QUEUED");
+  EXPECT_EQ(Run({"EXEC"}).size(), 1u);
+}
+
+TEST_F(TransactionTest, WatchSeesExpiry) {
+  EXPECT_EQ(Run({"SET", "k", "v", "PX", "50"}), "OK");
+  EXPECT_EQ(Run({"WATCH", "k"}), "OK");
+  server_->AdvanceFakeTime(100);  // expired, but nothing has deleted it yet
+  EXPECT_EQ(Run({"MULTI"}), "OK");
+  EXPECT_EQ(Run({"SET", "x", "1"}), "QUEUED");
+  EXPECT_TRUE(Run({"EXEC"}).is_null());
+}
+
+TEST_F(TransactionTest, UnwatchAndFlushAll) {
+  Session* other = NewClient();
+  EXPECT_EQ(Run({"SET", "k", "v"}), "OK");
+  EXPECT_EQ(Run({"WATCH", "k"}), "OK");
+  EXPECT_EQ(Run({"UNWATCH"}), "OK");
+  EXPECT_EQ(Run(other, {"SET", "k", "w"}), "OK");
+  EXPECT_EQ(Run({"MULTI"}), "OK");
+  EXPECT_EQ(Run({"EXEC"}).size(), 0u);
+  EXPECT_EQ(Run({"WATCH", "k"}), "OK");
+  server_->DatabaseModified(0);
+  EXPECT_EQ(Run({"MULTI"}), "OK");
+  EXPECT_TRUE(Run({"EXEC"}).is_null());
+}
+
+}  // namespace
+}  // namespace sluice::testing
