@@ -12,6 +12,9 @@
 
 namespace sluice {
 
+// Results come back either as std::string copies (Pop*, Index) or as string_views passed to
+// callbacks and iterators, valid only until the list changes. Values passed in must not point into
+// the same list: an insertion may move its nodes. Not thread-safe.
 class QuickList {
   struct Node;
 
@@ -182,9 +185,9 @@ class QuickList {
   size_t count_ = 0;
   size_t nodes_ = 0;
   size_t bytes_ = 0;
-  size_t size_limit_;      // listpack-equivalent bytes per node, SIZE_MAX in count mode
-  uint32_t count_limit_;   // elements per node, UINT32_MAX in size mode
-  uint32_t grow_limit_;    // data bytes an end node may preallocate up to
+  size_t size_limit_;     // listpack-equivalent bytes per node, SIZE_MAX in count mode
+  uint32_t count_limit_;  // elements per node, UINT32_MAX in size mode
+  uint32_t grow_limit_;   // data bytes an end node may preallocate up to
   int fill_;
   bool listpack_ = true;
 
