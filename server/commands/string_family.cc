@@ -1,5 +1,6 @@
 // String commands: values, counters, ranges. Queue libraries use them for locks, counters and
 // job results.
+#include <algorithm>
 #include <climits>
 #include <cmath>
 #include <cstring>
@@ -89,9 +90,6 @@ Object& StoreString(CommandContext& ctx, std::string_view key, Object* existing,
   existing->Touch(ctx.now_ms);
   return *existing;
 }
-
-// Replaces a string's content in place, keeping its expiry (INCR, INCRBYFLOAT).
-void AssignKeepTtl(Object& obj, std::string_view value) { obj.str().assign(value); }
 
 // ---------------------------------------------------------------------------------------------
 // Expiry options shared by SET, SETEX, PSETEX and GETEX.
@@ -382,7 +380,8 @@ void IncrBy(CommandContext& ctx, int64_t increment) {
   value += increment;
   char buf[kInt64BufferSize];
   size_t len = FormatInt64(value, buf);
-  AssignKeepTtl(obj, std::string_view(buf, len));
+  // In place: the buffer is reused and the expiry kept, as Redis keeps a counter's TTL.
+  obj.str().assign(buf, len);
   obj.Touch(ctx.now_ms);
   ctx.reply.Integer(value);
 }
@@ -438,7 +437,7 @@ void CmdIncrByFloat(CommandContext& ctx) {
   }
   std::string text = FormatLongDouble(value);
   if (obj != nullptr) {
-    AssignKeepTtl(*obj, text);
+    obj->str().assign(text);  // keeps the expiry
   } else {
     ctx.db.Put(key, Object{text}).Touch(ctx.now_ms);
   }
