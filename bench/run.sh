@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of Sluice against redis-server.
+#
+# Usage: bench/run.sh [SUITE] [compare.py options...]
+#
+#   foundation  PING_INLINE PING_MBULK SET GET INCR MSET at -P 1 and -P 16, 5 pairs (default)
+#   lists       LPUSH RPUSH LPOP RPOP LRANGE_100 LMOVE at -P 1 and -P 16, 5 pairs
+#   quick       the foundation workloads with few requests and 3 pairs (smoke run)
+#   list        print the suites
+#
+# Extra options go to bench/compare.py, e.g. `bench/run.sh lists --pairs 7 --json out.json`
+# or `bench/run.sh foundation --markdown`.
+#
+# Environment:
+#   BUILD_DIR   build directory (default build/release)
+#   SLUICE      Sluice binary to benchmark; when set, nothing is built
+#   REDIS       redis-server binary (default redis-server from PATH)
+#   JOBS        parallel build jobs (default 2)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+# Each suite is a line of compare.py options; add a suite by adding an entry.
+declare -A SUITES=(
+  [foundation]="--tests PING_INLINE,PING_MBULK,SET,GET,INCR,MSET --pipeline 1,16 --pairs 5"
+  [lists]="--tests LPUSH,RPUSH,LPOP,RPOP,LRANGE_100 --custom 'LMOVE=lmove mylist mylist2 left right' --pipeline 1,16 --pairs 5"
+  [quick]="--tests PING_INLINE,PING_MBULK,SET,GET,INCR,MSET --pipeline 1,16 --quick"
+)
+
+suite=foundation
+if [[ $# -gt 0 && $1 != -* ]]; then
+  suite=$1
+  shift
+fi
+
+if [[ $suite == list || $suite == help ]]; then
+  for name in "${!SUITES[@]}"; do
+    printf '%-12s %s\n' "$name" "${SUITES[$name]}"
+  done | sort
+  exit 0
+fi
+if [[ -z ${SUITES[$suite]+set} ]]; then
+  echo "unknown suite '$suite'; suites: $(printf '%s ' "${!SUITES[@]}")" >&2
+  exit 2
+fi
+
+BUILD_DIR=${BUILD_DIR:-build/release}
+if [[ -z ${SLUICE:-} ]]; then
+  if ! grep -qx 'CMAKE_BUILD_TYPE:STRING=Release' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
+    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+  fi
+  # Incremental: a no-op when the server is up to date.
+  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target sluice-server
+  SLUICE=$BUILD_DIR/sluice-server
+fi
+
+eval "suite_args=(${SUITES[$suite]})"
+echo "suite: $suite" >&2
+exec python3 bench/compare.py --sluice "$SLUICE" --redis "${REDIS:-redis-server}" \
+  "${suite_args[@]}" "$@"
