@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "server/blocking/blocking.h"
 #include "server/commands/command_table.h"
 #include "server/core/server.h"
 #include "server/core/session.h"
@@ -52,7 +53,43 @@ bool RunsInsideMulti(std::string_view name) {
          name == "quit" || name == "reset";
 }
 
+// Commands that are not flagged write but still produce effects a paused writer must not see.
+bool MayReplicate(std::string_view name) {
+  return name == "eval" || name == "evalsha" || name == "fcall" || name == "publish" ||
+         name == "spublish" || name == "pfcount" || name == "wait";
+}
+
+const CommandSpec* LookupQuietly(Server& server, ArgList args) {
+  const CommandSpec* spec = server.commands().Find(args[0]);
+  if (spec != nullptr && spec->is_container()) {
+    spec = args.size() < 2 ? nullptr : CommandTable::FindSubcommand(*spec, args[1]);
+  }
+  return spec;
+}
+
+bool IsWriteLike(const CommandSpec& spec) {
+  return (spec.flags & kCmdWrite) || MayReplicate(spec.name);
+}
+
 }  // namespace
+
+bool MustWaitForPause(Server& server, Session& session, ArgList args) {
+  if (!server.IsPaused(false) && !server.IsPaused(true)) return false;
+  const CommandSpec* spec = LookupQuietly(server, args);
+  if (spec == nullptr || !spec->CheckArity(args.size())) return false;
+  bool write = IsWriteLike(*spec);
+  if (!write && spec->name == "exec" && session.in_multi) {
+    for (const QueuedCommand& queued : session.multi_queue) {
+      std::vector<std::string_view> queued_args(queued.args.begin(), queued.args.end());
+      const CommandSpec* queued_spec = LookupQuietly(server, queued_args);
+      if (queued_spec != nullptr && IsWriteLike(*queued_spec)) {
+        write = true;
+        break;
+      }
+    }
+  }
+  return server.IsPaused(write);
+}
 
 const CommandSpec* ResolveCommand(Server& server, ArgList args, ReplyBuilder& reply) {
   const CommandSpec* spec = server.commands().Find(args[0]);
@@ -60,7 +97,9 @@ const CommandSpec* ResolveCommand(Server& server, ArgList args, ReplyBuilder& re
     reply.Error(UnknownCommandError(args));
     return nullptr;
   }
-  if (spec->is_container()) {
+  // A container with a handler of its own (COMMAND) runs it when called without a subcommand.
+  bool runs_alone = spec->handler != nullptr && spec->CheckArity(args.size());
+  if (spec->is_container() && !(args.size() < 2 && runs_alone)) {
     if (args.size() < 2) {
       reply.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
       return nullptr;
@@ -112,6 +151,9 @@ void Dispatch(Server& server, Session& session, ArgList args) {
     return;
   }
   ExecuteCommand(server, session, *spec, args, /*may_block=*/true);
+  // Clients blocked on keys this command (or its EXEC, or its script) wrote go now, before the
+  // writer's next command, as in Redis.
+  if (server.blocking().HasReadyKeys()) server.blocking().ServeReadyKeys();
 }
 
 void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, ArgList args,
@@ -131,7 +173,8 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
   spec.handler(ctx);
   CommandStats& stats = server.commands().stats(spec);
   stats.calls++;
-  stats.usec += static_cast<uint64_t>(server.now_us() - start_us);
+  int64_t duration_us = server.now_us() - start_us;
+  stats.usec += static_cast<uint64_t>(duration_us);
   server.stats().total_commands_processed++;
   bool failed = reply.error_count() != errors_before;
   if (failed) {
@@ -141,13 +184,17 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
     server.stats().dirty++;
     static thread_local std::vector<size_t> positions;
     spec.KeyPositions(args, &positions);
-    for (size_t pos : positions) server.KeyModified(session.db_index(), args[pos]);
+    for (size_t pos : positions) {
+      server.KeyModified(session.db_index(), args[pos]);
+      server.blocking().SignalKeyReady(session.db_index(), args[pos]);
+    }
   }
   if (real_output != nullptr) {
     reply.set_output(real_output);
     if (session.reply_mode == ReplyMode::kSkip) session.reply_mode = ReplyMode::kOn;
   }
   session.set_last_command(spec.name);
+  server.commands().NotifyCall(ctx, duration_us);
 }
 
 }  // namespace sluice

@@ -13,6 +13,10 @@ void Dispatch(Server& server, Session& session, ArgList args);
 // Redis gives and returns nullptr.
 const CommandSpec* ResolveCommand(Server& server, ArgList args, ReplyBuilder& reply);
 
+// CLIENT PAUSE: whether this request must wait for the pause to end. Unknown commands and
+// arity errors never wait (they are refused at once, as Redis does).
+bool MustWaitForPause(Server& server, Session& session, ArgList args);
+
 // Runs an admitted command now. `may_block` is false inside EXEC and scripts.
 void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, ArgList args,
                     bool may_block);

@@ -192,6 +192,11 @@ const Config::Param* Config::Lookup(std::string_view name) const {
 
 bool Config::Exists(std::string_view name) const { return Lookup(name) != nullptr; }
 
+bool Config::IsMutable(std::string_view name) const {
+  const Param* p = Lookup(name);
+  return p != nullptr && !p->immutable;
+}
+
 const std::string& Config::Get(std::string_view name) const {
   static const std::string kEmpty;
   const Param* p = Lookup(name);

@@ -49,6 +49,8 @@ class Config {
   std::vector<std::pair<std::string, std::string>> Match(std::string_view pattern) const;
   void OnChange(std::string_view name, std::function<void(const Param&)> callback);
   bool Exists(std::string_view name) const;
+  // False for parameters only settable at start-up (CONFIG SET refuses them).
+  bool IsMutable(std::string_view name) const;
 
   const std::string& config_file() const { return config_file_; }
 

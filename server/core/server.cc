@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "server/blocking/blocking.h"
 #include "server/core/log.h"
 #include "server/core/session.h"
 
@@ -30,6 +31,8 @@ Server::Server(Config* config) : config_(config) {
     parser_limits_.max_bulk_len = std::stoll(p.value);
   });
   RegisterAllCommands(commands_);
+  blocking_ = std::make_unique<BlockingManager>(*this);
+  AddSessionCloseHook([this](Session* s) { blocking_->Forget(s); });
   uv_check_init(loop_, &check_);
   check_.data = this;
   uv_idle_init(loop_, &idle_);
@@ -40,9 +43,11 @@ Server::Server(Config* config) : config_(config) {
   sigterm_.data = this;
   uv_signal_init(loop_, &sigint_);
   sigint_.data = this;
+  for (const auto& hook : commands_.startup_hooks()) hook(*this);
 }
 
 Server::~Server() {
+  blocking_.reset();
   for (auto& [id, session] : sessions_) delete session;
   sessions_.clear();
   for (Session* s : doomed_) delete s;
@@ -198,17 +203,20 @@ void Server::RunBeforeSleepHooks() {
 }
 
 void Server::OnCheck(uv_check_t* handle) {
-  auto* self = static_cast<Server*>(handle->data);
-  if (!self->resume_.empty()) {
+  static_cast<Server*>(handle->data)->RunPendingWork();
+}
+
+void Server::RunPendingWork() {
+  if (!resume_.empty()) {
     std::vector<Session*> resume;
-    resume.swap(self->resume_);
-    uv_idle_stop(&self->idle_);
+    resume.swap(resume_);
+    uv_idle_stop(&idle_);
     for (Session* s : resume) s->ProcessInput();
   }
-  self->RunBeforeSleepHooks();
-  self->FlushPending();
-  for (Session* s : self->doomed_) delete s;
-  self->doomed_.clear();
+  RunBeforeSleepHooks();
+  FlushPending();
+  for (Session* s : doomed_) delete s;
+  doomed_.clear();
 }
 
 void Server::OnCron(uv_timer_t* handle) {
@@ -222,6 +230,7 @@ void Server::Cron() {
   int64_t now = now_ms();
   size_t effort = static_cast<size_t>(config_->GetInt("active-expire-effort"));
   for (auto& db : dbs_) db->ActiveExpire(now, 200 * effort);
+  blocking_->ExpireDeadlines(now);
   if (pause_until_ms_ != 0 && now >= pause_until_ms_) UnpauseClients();
   RunBeforeSleepHooks();
   FlushPending();
@@ -273,9 +282,9 @@ void Server::UnwatchAll(Session* session) {
 
 void Server::PauseClients(int64_t until_ms, bool writes_only) {
   // A new pause never shortens or weakens one in force.
-  if (until_ms > pause_until_ms_) pause_until_ms_ = until_ms;
-  pause_writes_only_ =
-      pause_until_ms_ != 0 && writes_only && (pause_writes_only_ || pause_until_ms_ == until_ms);
+  bool in_force = pause_until_ms_ != 0 && now_ms() < pause_until_ms_;
+  if (!in_force || until_ms > pause_until_ms_) pause_until_ms_ = until_ms;
+  pause_writes_only_ = writes_only && (!in_force || pause_writes_only_);
 }
 
 void Server::UnpauseClients() {
@@ -290,10 +299,10 @@ bool Server::IsPaused(bool is_write) const {
 }
 
 void Server::ResumePaused() {
-  std::vector<Session*> all;
-  for (auto& [id, s] : sessions_) all.push_back(s);
-  for (Session* s : all) {
-    if (s->blocked() && s->block_state == nullptr) s->set_blocked(false);
+  // Held commands run from the loop, never inside the command that lifted the pause (it may be
+  // part of a MULTI whose atomicity they must not break).
+  for (auto& [id, s] : sessions_) {
+    if (s->postponed()) ScheduleResume(s);
   }
 }
 

@@ -22,6 +22,7 @@
 namespace sluice {
 
 class Session;
+class BlockingManager;
 
 struct ServerStats {
   uint64_t total_connections_received = 0;
@@ -61,6 +62,7 @@ class Server {
   ServerStats& stats() { return stats_; }
   const ParserLimits& parser_limits() const { return parser_limits_; }
 
+  BlockingManager& blocking() { return *blocking_; }
   Database& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
   int db_count() const { return static_cast<int>(dbs_.size()); }
 
@@ -109,6 +111,9 @@ class Server {
   // commit). Families register them at start-up.
   void AddBeforeSleepHook(std::function<void()> hook) { before_sleep_.push_back(std::move(hook)); }
   void RunBeforeSleepHooks();
+  // One loop iteration's deferred work: resumed sessions, before-sleep hooks, output flushes,
+  // and freeing closed sessions. Tests call it in place of the loop.
+  void RunPendingWork();
 
   // CLIENT PAUSE: until `until_ms`, commands of the given kind wait.
   void PauseClients(int64_t until_ms, bool writes_only);
@@ -129,6 +134,7 @@ class Server {
   ServerStats stats_;
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<Database>> dbs_;
+  std::unique_ptr<BlockingManager> blocking_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
   std::map<uint64_t, Session*> sessions_;
   std::vector<Session*> pending_flush_;

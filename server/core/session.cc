@@ -80,17 +80,32 @@ size_t Session::query_buffer_free() const { return in_->capacity - in_->end; }
 
 void Session::set_blocked(bool blocked) {
   blocked_ = blocked;
-  if (!blocked_ && !processing_ && in_->pending() > 0) {
-    // Commands pipelined behind the blocking one run now.
-    ProcessInput();
+  if (!blocked_ && !processing_ && !closed_ && in_->pending() > 0) {
+    // Commands pipelined behind the blocking one run on the next loop iteration, not inside
+    // whatever woke this session.
+    server_.ScheduleResume(this);
   }
+}
+
+bool Session::DispatchPostponed() {
+  std::vector<std::string_view> args(postponed_command_.begin(), postponed_command_.end());
+  if (MustWaitForPause(server_, *this, args)) return false;
+  std::vector<std::string> command = std::move(postponed_command_);
+  postponed_command_.clear();
+  args.assign(command.begin(), command.end());
+  processing_ = true;
+  Dispatch(server_, *this, args);
+  processing_ = false;
+  server_.ScheduleFlush(this);
+  return true;
 }
 
 void Session::ProcessInput() {
   if (processing_ || closed_) return;
+  if (postponed() && !DispatchPostponed()) return;
   processing_ = true;
   int budget = kCommandsPerTurn;
-  while (!blocked_ && !closed_ && in_->pending() > 0) {
+  while (!blocked_ && !closed_ && !postponed() && in_->pending() > 0) {
     if (out_->size() > kOutputHighWater ||
         (conn_ != nullptr && conn_->pending_output() > kOutputHighWater)) {
       // The peer is not reading its replies: stop reading its requests until it does, so a
@@ -121,6 +136,13 @@ void Session::ProcessInput() {
       break;
     }
     last_interaction_ms_ = server_.now_ms();
+    if (conn_ != nullptr) server_.stats().total_net_input_bytes += consumed;
+    if (!argv_.empty() && server_.pause_until_ms() != 0 &&
+        MustWaitForPause(server_, *this, argv_)) {
+      postponed_command_.assign(argv_.begin(), argv_.end());
+      in_->begin += consumed;
+      break;
+    }
     if (!argv_.empty()) Dispatch(server_, *this, argv_);
     in_->begin += consumed;
   }

@@ -39,6 +39,9 @@ class Session : public net::ConnectionHandler {
   void Feed(std::string_view bytes);
   // Processes buffered input until it is drained, the session blocks or output backs up.
   void ProcessInput();
+  // Runs the command held back by CLIENT PAUSE if the pause no longer applies to it; false if it
+  // still has to wait.
+  bool DispatchPostponed();
   // Output produced so far and not yet sent (in-process sessions read and clear it).
   std::string& output() { return *out_; }
   ReplyBuilder& reply() { return reply_; }
@@ -94,6 +97,13 @@ class Session : public net::ConnectionHandler {
   // Subscribed channels and patterns count, maintained by the pub/sub family.
   size_t subscription_count = 0;
 
+  // CLIENT NO-TOUCH: the client's reads leave keys' access times alone.
+  bool no_touch = false;
+
+  // CLIENT PAUSE: a command that must wait is held here and the session reads no further input
+  // until the pause ends and the server schedules it again.
+  bool postponed() const { return !postponed_command_.empty(); }
+
  private:
   Server& server_;
   uint64_t id_;
@@ -114,6 +124,7 @@ class Session : public net::ConnectionHandler {
   bool closed_ = false;
   bool processing_ = false;
   bool paused_for_output_ = false;
+  std::vector<std::string> postponed_command_;
 };
 
 }  // namespace sluice

@@ -220,7 +220,7 @@ void ServerTest::Send(Session* session, std::initializer_list<std::string_view> 
 }
 
 std::vector<RespValue> ServerTest::TakeReplies(Session* session) {
-  server_->RunBeforeSleepHooks();
+  server_->RunPendingWork();
   std::vector<RespValue> replies;
   std::string& out = session->output();
   size_t pos = 0;
