@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "server/blocking/blocking.h"
 #include "server/commands/arg_parser.h"
 #include "server/commands/command_table.h"
 #include "server/commands/family_util.h"
@@ -47,9 +48,27 @@ Object* LookupRead(CommandContext& ctx, std::string_view key, bool touch) {
   return obj;
 }
 
-// Database indexes are C ints in Redis, so values outside that range are "not an integer".
-bool ParseDbIndex(std::string_view text, int64_t* out) {
-  return ParseInt64(text, out) && *out >= INT_MIN && *out <= INT_MAX;
+// Database indexes are C ints in Redis, which has a separate error for integers beyond them.
+bool ParseDbIndex(CommandContext& ctx, std::string_view text, int64_t* out) {
+  if (!ParseInt64(text, out)) {
+    ctx.reply.Error(errors::kNotInteger);
+    return false;
+  }
+  if (*out < INT_MIN || *out > INT_MAX) {
+    ctx.reply.Error("ERR value is out of range, value must between -2147483648 and 2147483647");
+    return false;
+  }
+  return true;
+}
+
+// SWAPDB names the argument in both errors.
+bool ParseSwapIndex(CommandContext& ctx, std::string_view text, std::string_view error,
+                    int64_t* out) {
+  if (!ParseInt64(text, out) || *out < INT_MIN || *out > INT_MAX) {
+    ctx.reply.Error(error);
+    return false;
+  }
+  return true;
 }
 
 bool LfuPolicy(CommandContext& ctx) {
@@ -234,10 +253,7 @@ void CmdCopy(CommandContext& ctx) {
     if (EqualsIgnoreCase(ctx.arg(i), "REPLACE")) {
       replace = true;
     } else if (EqualsIgnoreCase(ctx.arg(i), "DB") && i + 1 < ctx.argc()) {
-      if (!ParseDbIndex(ctx.arg(++i), &target)) {
-        ctx.reply.Error(errors::kNotInteger);
-        return;
-      }
+      if (!ParseDbIndex(ctx, ctx.arg(++i), &target)) return;
     } else {
       ctx.reply.Error(errors::kSyntax);
       return;
@@ -265,17 +281,17 @@ void CmdCopy(CommandContext& ctx) {
   copy.set_access_ms(ctx.now_ms);
   dst.Put(to, std::move(copy));
   // The dispatcher only knows the destination by name in the current database.
-  if (target_index != ctx.session.db_index()) ctx.server.KeyModified(target_index, to);
+  if (target_index != ctx.session.db_index()) {
+    ctx.server.KeyModified(target_index, to);
+    ctx.server.blocking().SignalKeyReady(target_index, to);
+  }
   ctx.reply.Integer(1);
 }
 
 // MOVE key db
 void CmdMove(CommandContext& ctx) {
   int64_t target = 0;
-  if (!ParseDbIndex(ctx.arg(2), &target)) {
-    ctx.reply.Error(errors::kNotInteger);
-    return;
-  }
+  if (!ParseDbIndex(ctx, ctx.arg(2), &target)) return;
   if (target < 0 || target >= ctx.server.db_count()) {
     ctx.reply.Error(errors::kDbIndexOutOfRange);
     return;
@@ -296,6 +312,7 @@ void CmdMove(CommandContext& ctx) {
   ctx.db.Take(key, ctx.now_ms, &moved);
   dst.Put(key, std::move(moved));
   ctx.server.KeyModified(target_index, key);
+  ctx.server.blocking().SignalKeyReady(target_index, key);
   ctx.reply.Integer(1);
 }
 
@@ -334,12 +351,8 @@ void CmdFlushAll(CommandContext& ctx) {
 void CmdSwapDb(CommandContext& ctx) {
   int64_t first = 0;
   int64_t second = 0;
-  if (!ParseDbIndex(ctx.arg(1), &first)) {
-    ctx.reply.Error("ERR invalid first DB index");
-    return;
-  }
-  if (!ParseDbIndex(ctx.arg(2), &second)) {
-    ctx.reply.Error("ERR invalid second DB index");
+  if (!ParseSwapIndex(ctx, ctx.arg(1), "ERR invalid first DB index", &first) ||
+      !ParseSwapIndex(ctx, ctx.arg(2), "ERR invalid second DB index", &second)) {
     return;
   }
   int count = ctx.server.db_count();
@@ -361,6 +374,9 @@ void CmdSwapDb(CommandContext& ctx) {
   ctx.server.db(a).Swap(ctx.server.db(b));
   ctx.server.DatabaseModified(a);
   ctx.server.DatabaseModified(b);
+  // Clients blocked on either side may find their keys now.
+  ctx.server.blocking().SignalDatabaseReady(a);
+  ctx.server.blocking().SignalDatabaseReady(b);
   ctx.reply.Ok();
 }
 
