@@ -20,7 +20,7 @@ BlockingManager::~BlockingManager() {
 }
 
 void BlockingManager::Block(CommandContext& ctx, const std::vector<std::string_view>& keys,
-                            int64_t deadline_ms, TimeoutReply timeout_reply) {
+                            int64_t deadline_ms) {
   Session* session = &ctx.session;
   if (retrying_ == session) {
     reblocked_ = true;
@@ -31,7 +31,6 @@ void BlockingManager::Block(CommandContext& ctx, const std::vector<std::string_v
   blocked->spec = &ctx.spec;
   blocked->args.assign(ctx.args.begin(), ctx.args.end());
   blocked->deadline_ms = deadline_ms;
-  blocked->timeout_reply = timeout_reply;
   int db = session->db_index();
   for (std::string_view key : keys) {
     DbKey where(db, std::string(key));
@@ -114,14 +113,8 @@ void BlockingManager::Release(Session* session) {
 void BlockingManager::ExpireDeadlines(int64_t now_ms) {
   while (!deadlines_.empty() && deadlines_.begin()->first <= now_ms) {
     Session* session = deadlines_.begin()->second;
-    auto found = blocked_.find(session);
-    TimeoutReply kind = found->second->timeout_reply;
     Release(session);
-    if (kind == TimeoutReply::kNullArray) {
-      session->reply().NullArray();
-    } else {
-      session->reply().Null();
-    }
+    session->reply().NullArray();
     server_.ScheduleFlush(session);
   }
   ArmTimer();
@@ -130,14 +123,11 @@ void BlockingManager::ExpireDeadlines(int64_t now_ms) {
 bool BlockingManager::Unblock(Session* session, bool with_error) {
   auto found = blocked_.find(session);
   if (found == blocked_.end()) return false;
-  TimeoutReply kind = found->second->timeout_reply;
   Release(session);
   if (with_error) {
     session->reply().Error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-  } else if (kind == TimeoutReply::kNullArray) {
-    session->reply().NullArray();
   } else {
-    session->reply().Null();
+    session->reply().NullArray();
   }
   server_.ScheduleFlush(session);
   return true;

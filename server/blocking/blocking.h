@@ -27,12 +27,6 @@ namespace sluice {
 
 class Session;
 
-// What a client receives when its block ends without being served.
-enum class TimeoutReply : uint8_t {
-  kNullArray,  // BLPOP, BLMPOP, BZPOPMIN, XREAD: *-1 (RESP2) / _ (RESP3)
-  kNull,       // BLMOVE, BRPOPLPUSH: $-1 / _
-};
-
 class BlockingManager {
  public:
   explicit BlockingManager(Server& server);
@@ -41,9 +35,9 @@ class BlockingManager {
   BlockingManager& operator=(const BlockingManager&) = delete;
 
   // Blocks the context's session on `keys` until `deadline_ms` (0: forever). During a re-run
-  // of an already blocked command this keeps the existing registration.
-  void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, int64_t deadline_ms,
-             TimeoutReply timeout_reply);
+  // of an already blocked command this keeps the existing registration. A block that ends
+  // unserved replies a null array, whatever the command (Redis does the same).
+  void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, int64_t deadline_ms);
 
   // A write touched (db, key): clients blocked on it get a chance after the current command.
   void SignalKeyReady(int db, std::string_view key);
@@ -71,7 +65,6 @@ class BlockingManager {
     std::vector<std::string> args;  // the command, re-run on readiness
     std::vector<DbKey> keys;
     int64_t deadline_ms;
-    TimeoutReply timeout_reply;
     std::multimap<int64_t, Session*>::iterator deadline_it;
   };
 

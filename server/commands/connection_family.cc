@@ -15,6 +15,10 @@ namespace {
 
 // PING [message]
 void CmdPing(CommandContext& ctx) {
+  if (ctx.argc() > 2) {
+    ctx.reply.Error("ERR wrong number of arguments for 'ping' command");
+    return;
+  }
   if (ctx.session.subscription_count > 0 && !ctx.session.resp3()) {
     // RESP2 subscribers can only read pushes, so PING answers in the same shape.
     ctx.reply.ArrayHeader(2);

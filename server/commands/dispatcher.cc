@@ -3,6 +3,7 @@
 #include <string>
 
 #include "server/blocking/blocking.h"
+#include "server/commands/arg_parser.h"
 #include "server/commands/command_table.h"
 #include "server/core/server.h"
 #include "server/core/session.h"
@@ -91,31 +92,31 @@ bool MustWaitForPause(Server& server, Session& session, ArgList args) {
   return server.IsPaused(write);
 }
 
-const CommandSpec* ResolveCommand(Server& server, ArgList args, ReplyBuilder& reply) {
+const CommandSpec* ResolveCommand(Server& server, ArgList args, std::string* error) {
   const CommandSpec* spec = server.commands().Find(args[0]);
   if (spec == nullptr) {
-    reply.Error(UnknownCommandError(args));
+    *error = UnknownCommandError(args);
     return nullptr;
   }
   // A container with a handler of its own (COMMAND) runs it when called without a subcommand.
   bool runs_alone = spec->handler != nullptr && spec->CheckArity(args.size());
   if (spec->is_container() && !(args.size() < 2 && runs_alone)) {
     if (args.size() < 2) {
-      reply.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
+      *error = "ERR wrong number of arguments for '" + std::string(spec->name) + "' command";
       return nullptr;
     }
     const CommandSpec* sub = CommandTable::FindSubcommand(*spec, args[1]);
     if (sub == nullptr) {
       std::string upper(spec->name);
       for (char& c : upper) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
-      reply.Error("ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " +
-                  upper + " HELP.");
+      *error = "ERR unknown subcommand '" + std::string(args[1].substr(0, 128)) + "'. Try " +
+               upper + " HELP.";
       return nullptr;
     }
     spec = sub;
   }
   if (!spec->CheckArity(args.size())) {
-    reply.Error("ERR wrong number of arguments for '" + std::string(spec->name) + "' command");
+    *error = "ERR wrong number of arguments for '" + std::string(spec->name) + "' command";
     server.commands().stats(*spec).rejected_calls++;
     return nullptr;
   }
@@ -124,11 +125,20 @@ const CommandSpec* ResolveCommand(Server& server, ArgList args, ReplyBuilder& re
 
 void Dispatch(Server& server, Session& session, ArgList args) {
   ReplyBuilder& reply = session.reply();
-  uint64_t errors_before = reply.error_count();
-  const CommandSpec* spec = ResolveCommand(server, args, reply);
+  std::string error;
+  const CommandSpec* spec = ResolveCommand(server, args, &error);
   if (spec == nullptr) {
-    if (reply.error_count() != errors_before) CountError(server, reply.last_error_code());
-    if (session.in_multi) session.multi_dirty = true;
+    if (EqualsIgnoreCase(args[0], "exec")) {
+      // A malformed EXEC ends any transaction, quoting why (Redis's execCommandAbort).
+      session.in_multi = false;
+      session.multi_dirty = false;
+      session.multi_queue.clear();
+      server.UnwatchAll(&session);
+      std::string_view why = error;
+      if (why.starts_with("ERR ")) why.remove_prefix(4);
+      error = "EXECABORT Transaction discarded because of: " + std::string(why);
+    }
+    Reject(server, session, error);
     return;
   }
   std::string_view base_name = spec->name.substr(0, spec->name.find('|'));

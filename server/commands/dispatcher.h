@@ -2,6 +2,8 @@
 // statistics, and the post-write keyspace hooks. Used for network requests, EXEC and scripts.
 #pragma once
 
+#include <string>
+
 #include "server/commands/command.h"
 
 namespace sluice {
@@ -9,9 +11,9 @@ namespace sluice {
 // A request from a client: applies every admission rule and queues it inside MULTI.
 void Dispatch(Server& server, Session& session, ArgList args);
 
-// Looks up the spec (resolving subcommands) and checks arity. On failure replies the error
-// Redis gives and returns nullptr.
-const CommandSpec* ResolveCommand(Server& server, ArgList args, ReplyBuilder& reply);
+// Looks up the spec (resolving subcommands) and checks arity. On failure returns nullptr with
+// the error Redis gives in *error.
+const CommandSpec* ResolveCommand(Server& server, ArgList args, std::string* error);
 
 // CLIENT PAUSE: whether this request must wait for the pause to end. Unknown commands and
 // arity errors never wait (they are refused at once, as Redis does).

@@ -106,6 +106,11 @@ void CmdRPushX(CommandContext& ctx) { PushGeneric(ctx, End::kRight, true); }
 // LPOP/RPOP key [count]
 void PopGeneric(CommandContext& ctx, End end) {
   std::string_view key = ctx.arg(1);
+  if (ctx.argc() > 3) {
+    ctx.reply.Error("ERR wrong number of arguments for '" + std::string(ctx.spec.name) +
+                    "' command");
+    return;
+  }
   bool with_count = ctx.argc() == 3;
   int64_t count = 1;
   if (with_count) {
@@ -197,8 +202,6 @@ void CmdLIndex(CommandContext& ctx) {
 
 // LSET key index element
 void CmdLSet(CommandContext& ctx) {
-  long index;
-  if (!ParseIndex(ctx, ctx.arg(2), &index)) return;
   bool wrong_type;
   QuickList* list = FindList(ctx, ctx.arg(1), &wrong_type);
   if (wrong_type) return;
@@ -206,6 +209,8 @@ void CmdLSet(CommandContext& ctx) {
     ctx.reply.Error(errors::kNoSuchKey);
     return;
   }
+  long index;
+  if (!ParseIndex(ctx, ctx.arg(2), &index)) return;
   if (!list->Set(index, ctx.arg(3))) {
     ctx.reply.Error(errors::kOutOfRange);
     return;
@@ -404,7 +409,7 @@ void CmdBLMove(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  ctx.server.blocking().Block(ctx, {ctx.arg(1)}, deadline, TimeoutReply::kNull);
+  ctx.server.blocking().Block(ctx, {ctx.arg(1)}, deadline);
 }
 
 // BRPOPLPUSH source destination timeout
@@ -420,7 +425,7 @@ void CmdBRPopLPush(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  ctx.server.blocking().Block(ctx, {ctx.arg(1)}, deadline, TimeoutReply::kNull);
+  ctx.server.blocking().Block(ctx, {ctx.arg(1)}, deadline);
 }
 
 // Pops up to `count` elements from the first non-empty list among keys, replying
@@ -469,7 +474,7 @@ void BlockingPop(CommandContext& ctx, End end) {
     ctx.reply.NullArray();
     return;
   }
-  ctx.server.blocking().Block(ctx, keys, deadline, TimeoutReply::kNullArray);
+  ctx.server.blocking().Block(ctx, keys, deadline);
 }
 
 // BLPOP key [key ...] timeout
@@ -481,11 +486,7 @@ void CmdBRPop(CommandContext& ctx) { BlockingPop(ctx, End::kRight); }
 bool ParseMPop(CommandContext& ctx, size_t first, std::vector<std::string_view>* keys, End* end,
                int64_t* count) {
   int64_t numkeys = 0;
-  if (!ParseInt64(ctx.arg(first), &numkeys)) {
-    ctx.reply.Error(errors::kNotInteger);
-    return false;
-  }
-  if (numkeys <= 0) {
+  if (!ParseInt64(ctx.arg(first), &numkeys) || numkeys <= 0) {
     ctx.reply.Error("ERR numkeys should be greater than 0");
     return false;
   }
@@ -547,7 +548,7 @@ void CmdBLMPop(CommandContext& ctx) {
     ctx.reply.NullArray();
     return;
   }
-  ctx.server.blocking().Block(ctx, keys, deadline, TimeoutReply::kNullArray);
+  ctx.server.blocking().Block(ctx, keys, deadline);
 }
 
 // Key positions of "[timeout] numkeys key [key ...]" commands.

@@ -65,8 +65,12 @@ void CmdExec(CommandContext& ctx) {
   std::vector<std::string_view> args;
   for (QueuedCommand& queued : queue) {
     args.assign(queued.args.begin(), queued.args.end());
-    const CommandSpec* spec = ResolveCommand(ctx.server, args, ctx.reply);
-    if (spec == nullptr) continue;  // already replied with the error
+    std::string error;
+    const CommandSpec* spec = ResolveCommand(ctx.server, args, &error);
+    if (spec == nullptr) {  // the table changed since queuing; cannot happen today
+      ctx.reply.Error(error);
+      continue;
+    }
     ExecuteCommand(ctx.server, session, *spec, args, /*may_block=*/false);
   }
 }
