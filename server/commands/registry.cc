@@ -6,19 +6,29 @@ namespace sluice {
 void RegisterClientFamily(CommandTable& table);
 void RegisterConnectionFamily(CommandTable& table);
 void RegisterGenericFamily(CommandTable& table);
+void RegisterHashFamily(CommandTable& table);
 void RegisterListFamily(CommandTable& table);
+void RegisterPubSubFamily(CommandTable& table);
+void RegisterScriptingFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
+void RegisterSetFamily(CommandTable& table);
 void RegisterStringFamily(CommandTable& table);
 void RegisterTransactionFamily(CommandTable& table);
+void RegisterZSetFamily(CommandTable& table);
 
 void RegisterAllCommands(CommandTable& table) {
   RegisterClientFamily(table);
   RegisterConnectionFamily(table);
   RegisterGenericFamily(table);
+  RegisterHashFamily(table);
   RegisterListFamily(table);
+  RegisterPubSubFamily(table);
+  RegisterScriptingFamily(table);
   RegisterServerFamily(table);
+  RegisterSetFamily(table);
   RegisterStringFamily(table);
   RegisterTransactionFamily(table);
+  RegisterZSetFamily(table);
 }
 
 }  // namespace sluice
