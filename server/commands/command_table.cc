@@ -1,5 +1,6 @@
 #include "server/commands/command_table.h"
 
+#include <algorithm>
 #include <cctype>
 #include <string>
 
@@ -61,6 +62,7 @@ void CommandSpec::KeyPositions(ArgList args, std::vector<size_t>* out) const {
 }
 
 std::vector<std::string_view> FlagNames(uint32_t flags) {
+  // The order COMMAND INFO lists them in.
   static constexpr std::pair<uint32_t, std::string_view> kNames[] = {
       {kCmdWrite, "write"},
       {kCmdReadOnly, "readonly"},
@@ -75,8 +77,8 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
       {kCmdSkipSlowlog, "skip_slowlog"},
       {kCmdFast, "fast"},
       {kCmdNoAuth, "no_auth"},
-      {kCmdMovableKeys, "movablekeys"},
       {kCmdNoMulti, "no_multi"},
+      {kCmdMovableKeys, "movablekeys"},
       {kCmdAllowBusy, "allow_busy"},
   };
   std::vector<std::string_view> names;
@@ -87,16 +89,25 @@ std::vector<std::string_view> FlagNames(uint32_t flags) {
 }
 
 std::vector<std::string_view> AclCategories(const CommandSpec& spec) {
-  std::vector<std::string_view> cats;
-  if (spec.flags & kCmdWrite) cats.push_back("@write");
-  if (spec.flags & kCmdReadOnly) cats.push_back("@read");
+  // Every category, in the order Redis reports them; a command's categories are a subset.
+  static constexpr std::string_view kOrder[] = {
+      "@keyspace",   "@read",        "@write",     "@set",         "@sortedset", "@list",
+      "@hash",       "@string",      "@bitmap",    "@hyperloglog", "@geo",       "@stream",
+      "@pubsub",     "@admin",       "@fast",      "@slow",        "@blocking",  "@dangerous",
+      "@connection", "@transaction", "@scripting", "@queue",
+  };
+  std::vector<std::string_view> wanted;
+  // A container (CONFIG, CLIENT) is only a name: its subcommands carry the categories.
+  if (spec.is_container() && spec.handler == nullptr) return {"@slow"};
+  if (spec.flags & kCmdWrite) wanted.push_back("@write");
+  if (spec.flags & kCmdReadOnly) wanted.push_back("@read");
   if (spec.flags & kCmdAdmin) {
-    cats.push_back("@admin");
-    cats.push_back("@dangerous");
+    wanted.push_back("@admin");
+    wanted.push_back("@dangerous");
   }
-  if (spec.flags & kCmdPubSub) cats.push_back("@pubsub");
-  cats.push_back(spec.flags & kCmdFast ? "@fast" : "@slow");
-  if (spec.flags & kCmdBlocking) cats.push_back("@blocking");
+  if (spec.flags & kCmdPubSub) wanted.push_back("@pubsub");
+  wanted.push_back(spec.flags & kCmdFast ? "@fast" : "@slow");
+  if (spec.flags & kCmdBlocking) wanted.push_back("@blocking");
   static constexpr std::pair<std::string_view, std::string_view> kGroups[] = {
       {"generic", "@keyspace"},
       {"string", "@string"},
@@ -105,6 +116,9 @@ std::vector<std::string_view> AclCategories(const CommandSpec& spec) {
       {"set", "@set"},
       {"sorted-set", "@sortedset"},
       {"stream", "@stream"},
+      {"bitmap", "@bitmap"},
+      {"hyperloglog", "@hyperloglog"},
+      {"geo", "@geo"},
       {"pubsub", "@pubsub"},
       {"scripting", "@scripting"},
       {"transactions", "@transaction"},
@@ -112,17 +126,22 @@ std::vector<std::string_view> AclCategories(const CommandSpec& spec) {
       {"queue", "@queue"},
   };
   for (const auto& [group, cat] : kGroups) {
-    if (spec.group == group && !(cat == "@pubsub" && (spec.flags & kCmdPubSub))) {
-      cats.push_back(cat);
-    }
+    if (spec.group == group) wanted.push_back(cat);
   }
-  if (!spec.extra_acl.empty()) {
-    std::string_view rest = spec.extra_acl;
-    while (!rest.empty()) {
-      size_t space = rest.find(' ');
-      cats.push_back(rest.substr(0, space));
-      rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
-    }
+  std::string_view rest = spec.extra_acl;
+  while (!rest.empty()) {
+    size_t space = rest.find(' ');
+    std::string_view cat = rest.substr(0, space);
+    if (!cat.empty()) wanted.push_back(cat);
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+  }
+  std::vector<std::string_view> cats;
+  for (std::string_view cat : kOrder) {
+    if (std::find(wanted.begin(), wanted.end(), cat) != wanted.end()) cats.push_back(cat);
+  }
+  // Categories outside the known list keep their given order, after the known ones.
+  for (std::string_view cat : wanted) {
+    if (std::find(cats.begin(), cats.end(), cat) == cats.end()) cats.push_back(cat);
   }
   return cats;
 }
@@ -131,23 +150,37 @@ void ReplyCommandInfo(ReplyBuilder& reply, const CommandSpec& spec) {
   reply.ArrayHeader(10);
   reply.Bulk(spec.name);
   reply.Integer(spec.arity);
-  auto flags = FlagNames(spec.flags);
-  reply.SetHeader(flags.size());
-  for (auto f : flags) reply.SimpleString(f);
+  uint32_t flags = spec.flags;
+  if (spec.key_finder != nullptr) flags |= kCmdMovableKeys;
+  auto flag_names = FlagNames(flags);
+  reply.SetHeader(flag_names.size());
+  for (auto f : flag_names) reply.SimpleString(f);
   reply.Integer(spec.first_key);
   reply.Integer(spec.last_key);
   reply.Integer(spec.key_step);
   auto cats = AclCategories(spec);
   reply.SetHeader(cats.size());
   for (auto c : cats) reply.SimpleString(c);
-  reply.ArrayHeader(0);  // tips
-  // Key specifications: one range spec derived from first/last/step.
+  reply.SetHeader(0);  // tips
+  // Key specifications: one range spec derived from first/last/step. The access flags are the
+  // conservative ones (a write command may read, change and return its keys).
   if (spec.first_key > 0) {
-    reply.ArrayHeader(1);
-    reply.MapHeader(4);
-    reply.Bulk("flags");
     reply.SetHeader(1);
-    reply.SimpleString(spec.flags & kCmdWrite ? "RW" : "RO");
+    reply.MapHeader(3);
+    reply.Bulk("flags");
+    if (spec.flags & kCmdWrite) {
+      reply.SetHeader(3);
+      reply.SimpleString("RW");
+      reply.SimpleString("access");
+      reply.SimpleString("update");
+    } else if (spec.flags & kCmdReadOnly) {
+      reply.SetHeader(2);
+      reply.SimpleString("RO");
+      reply.SimpleString("access");
+    } else {
+      reply.SetHeader(1);
+      reply.SimpleString("RO");
+    }
     reply.Bulk("begin_search");
     reply.MapHeader(2);
     reply.Bulk("type");
@@ -168,13 +201,16 @@ void ReplyCommandInfo(ReplyBuilder& reply, const CommandSpec& spec) {
     reply.Integer(spec.key_step);
     reply.Bulk("limit");
     reply.Integer(0);
-    reply.Bulk("notes");
-    reply.Bulk("");
   } else {
-    reply.ArrayHeader(0);
+    reply.SetHeader(0);
   }
-  reply.ArrayHeader(spec.subcommands.size());
-  for (const CommandSpec& sub : spec.subcommands) ReplyCommandInfo(reply, sub);
+  // Redis answers an empty set for "no subcommands" and an array otherwise.
+  if (spec.subcommands.empty()) {
+    reply.SetHeader(0);
+  } else {
+    reply.ArrayHeader(spec.subcommands.size());
+    for (const CommandSpec& sub : spec.subcommands) ReplyCommandInfo(reply, sub);
+  }
 }
 
 namespace {
@@ -218,13 +254,17 @@ class SyntaxParser {
         item.multiple = true;
       }
       items.push_back(std::move(item));
+      FoldRepetition(&items);
     }
-    // A token followed by a single argument documents as one argument carrying the token.
+    // A token followed by a single argument, or by a required choice or group, documents as
+    // that argument carrying the token (Redis's "TYPE <NORMAL | ...>" is a oneof with a token).
     std::vector<DocArg> merged;
     for (size_t i = 0; i < items.size(); ++i) {
-      if (items[i].type == "pure-token" && !items[i].multiple && i + 1 < items.size() &&
-          items[i + 1].type != "pure-token" && items[i + 1].token.empty() &&
-          items[i + 1].type != "oneof" && items[i + 1].type != "block") {
+      bool takes_token = i + 1 < items.size() && items[i + 1].type != "pure-token" &&
+                         items[i + 1].token.empty() &&
+                         ((items[i + 1].type != "oneof" && items[i + 1].type != "block") ||
+                          (!items[i + 1].optional && !items[i + 1].multiple));
+      if (items[i].type == "pure-token" && !items[i].multiple && takes_token) {
         DocArg arg = std::move(items[i + 1]);
         arg.token = items[i].token;
         merged.push_back(std::move(arg));
@@ -243,6 +283,8 @@ class SyntaxParser {
       for (auto& alt : alternatives) group.children.push_back(Collapse(std::move(alt)));
     } else if (alternatives[0].size() == 1) {
       return std::move(alternatives[0][0]);
+    } else if (StartsWithToken(alternatives[0])) {
+      return TokenBlock(std::move(alternatives[0]));
     } else {
       group.type = "block";
       group.children = std::move(alternatives[0]);
@@ -255,8 +297,65 @@ class SyntaxParser {
     return group;
   }
 
+  static bool SameArg(const DocArg& a, const DocArg& b) {
+    return a.name == b.name && a.type == b.type && a.token == b.token && !a.optional && !a.multiple;
+  }
+
+  // "key [key ...]" is one repeated argument and "field value [field value ...]" one repeated
+  // block, as Redis documents them: when the last item is an optional repetition of the items
+  // just before it, they fold into one item flagged multiple.
+  static void FoldRepetition(std::vector<DocArg>* items) {
+    DocArg& last = items->back();
+    if (!last.optional || items->size() < 2) return;
+    std::vector<DocArg> repeated;
+    if (last.type == "block" && last.token.empty() && !last.children.empty() &&
+        last.children.back().multiple) {
+      repeated = last.children;
+    } else if (last.multiple && last.type != "block") {
+      repeated.push_back(last);
+      repeated.back().optional = false;
+    } else {
+      return;
+    }
+    repeated.back().multiple = false;
+    size_t n = repeated.size();
+    if (items->size() < n + 1) return;
+    size_t first = items->size() - 1 - n;
+    for (size_t i = 0; i < n; ++i) {
+      if (!SameArg((*items)[first + i], repeated[i])) return;
+    }
+    DocArg folded;
+    if (n == 1) {
+      folded = std::move((*items)[first]);
+    } else {
+      folded.type = "block";
+      folded.name = last.name;
+      folded.children.assign(std::make_move_iterator(items->begin() + first),
+                             std::make_move_iterator(items->end() - 1));
+    }
+    folded.multiple = true;
+    items->resize(first);
+    items->push_back(std::move(folded));
+  }
+
+  static bool StartsWithToken(const std::vector<DocArg>& seq) {
+    return seq.size() > 1 && seq[0].type == "pure-token" && !seq[0].multiple;
+  }
+
+  // "LIMIT offset count": a block named after its leading token, which it carries.
+  static DocArg TokenBlock(std::vector<DocArg> seq) {
+    DocArg block;
+    block.type = "block";
+    block.name = seq[0].name;
+    block.token = seq[0].token;
+    block.children.assign(std::make_move_iterator(seq.begin() + 1),
+                          std::make_move_iterator(seq.end()));
+    return block;
+  }
+
   DocArg Collapse(std::vector<DocArg> seq) {
     if (seq.size() == 1) return std::move(seq[0]);
+    if (StartsWithToken(seq)) return TokenBlock(std::move(seq));
     DocArg block;
     block.type = "block";
     block.name = seq.empty() ? "block" : seq[0].name;
@@ -296,9 +395,16 @@ class SyntaxParser {
       for (char ch : word) arg.name.push_back(static_cast<char>(tolower(ch)));
       return arg;
     }
-    size_t colon = word.find(':');
-    arg.name = std::string(word.substr(0, colon));
-    if (colon != std::string_view::npos) {
+    // "name:type" declares the type; a colon followed by anything else is part of the name
+    // ("ip:port").
+    static constexpr std::string_view kTypes[] = {"string", "integer", "double",
+                                                  "key",    "pattern", "unix-time"};
+    size_t colon = word.rfind(':');
+    bool typed =
+        colon != std::string_view::npos &&
+        std::find(std::begin(kTypes), std::end(kTypes), word.substr(colon + 1)) != std::end(kTypes);
+    arg.name = std::string(typed ? word.substr(0, colon) : word);
+    if (typed) {
       arg.type = std::string(word.substr(colon + 1));
     } else if (arg.name == "key" || arg.name.ends_with("key") || arg.name == "source" ||
                arg.name == "destination") {
@@ -318,6 +424,7 @@ class SyntaxParser {
 void ReplyDocArgs(ReplyBuilder& reply, const std::vector<DocArg>& args) {
   reply.ArrayHeader(args.size());
   for (const DocArg& arg : args) {
+    // The fields and their order are Redis 7.0's (display_text came with 7.2).
     size_t fields = 2;
     bool is_key = arg.type == "key";
     if (is_key) ++fields;
@@ -325,16 +432,11 @@ void ReplyDocArgs(ReplyBuilder& reply, const std::vector<DocArg>& args) {
     bool has_flags = arg.optional || arg.multiple;
     if (has_flags) ++fields;
     if (!arg.children.empty()) ++fields;
-    if (arg.type != "pure-token" && arg.type != "oneof" && arg.type != "block") ++fields;
     reply.MapHeader(fields);
     reply.Bulk("name");
     reply.Bulk(arg.name);
     reply.Bulk("type");
     reply.Bulk(arg.type);
-    if (arg.type != "pure-token" && arg.type != "oneof" && arg.type != "block") {
-      reply.Bulk("display_text");
-      reply.Bulk(arg.name);
-    }
     if (is_key) {
       reply.Bulk("key_spec_index");
       reply.Integer(0);

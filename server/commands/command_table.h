@@ -1,6 +1,7 @@
 // The registry of every command, filled by each family's Register function at start-up.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string_view>
 #include <unordered_map>
@@ -27,7 +28,20 @@ class CommandTable {
   const std::unordered_map<const CommandSpec*, CommandStats>& all_stats() const { return stats_; }
   void ResetStats() { stats_.clear(); }
 
+  // Start-up work that needs the built server (before-sleep hooks, session hooks). Families add
+  // these from their Register function; the server runs them once at the end of its constructor.
+  void AddStartupHook(std::function<void(Server&)> hook) { startup_hooks_.push_back(std::move(hook)); }
+  const std::vector<std::function<void(Server&)>>& startup_hooks() const { return startup_hooks_; }
+  // Called by the dispatcher after every executed command with its duration (SLOWLOG).
+  using CallObserver = std::function<void(const CommandContext& ctx, int64_t duration_us)>;
+  void AddCallObserver(CallObserver observer) { call_observers_.push_back(std::move(observer)); }
+  void NotifyCall(const CommandContext& ctx, int64_t duration_us) const {
+    for (const auto& observer : call_observers_) observer(ctx, duration_us);
+  }
+
  private:
+  std::vector<std::function<void(Server&)>> startup_hooks_;
+  std::vector<CallObserver> call_observers_;
   std::vector<std::unique_ptr<CommandSpec>> specs_;
   std::unordered_map<std::string_view, const CommandSpec*> by_name_;
   std::unordered_map<const CommandSpec*, CommandStats> stats_;

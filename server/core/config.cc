@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "server/protocol/resp_parser.h"
+#include "server/pubsub/settings.h"
 #include "server/util/glob.h"
 #include "server/util/numbers.h"
 
@@ -127,6 +128,8 @@ Config::Config() {
   num("slowlog-max-len", 128, 0, INT64_MAX);
   num("latency-monitor-threshold", 0, 0, INT64_MAX);
   str("notify-keyspace-events", "");
+  params_["notify-keyspace-events"].normalize = NormalizeNotifyKeyspaceEvents;
+  params_["client-output-buffer-limit"].normalize = NormalizeOutputBufferLimits;
 
   // Memory.
   mem("maxmemory", 0);
@@ -211,6 +214,7 @@ int64_t Config::GetInt(std::string_view name) const {
 
 bool Config::Normalize(Param& p, const std::vector<std::string>& words, std::string* out,
                        std::string* error) const {
+  if (p.normalize) return p.normalize(p.value, words, out, error);
   if (p.kind != Kind::kList && p.kind != Kind::kString && words.size() != 1) {
     *error = "wrong number of arguments";
     return false;

@@ -27,6 +27,11 @@ class Config {
     bool immutable = false;  // only at start-up
     std::string alias_of;    // old names (list-max-ziplist-size) point at the current one
     std::vector<std::function<void(const Param&)>> on_change;
+    // Parameters with a syntax of their own (notify-keyspace-events, client-output-buffer-limit)
+    // validate and canonicalize here: (current value, words given, stored value, error).
+    std::function<bool(const std::string&, const std::vector<std::string>&, std::string*,
+                       std::string*)>
+        normalize;
   };
 
   Config();
