@@ -146,7 +146,7 @@ void RegisterConnectionFamily(CommandTable& table) {
   constexpr uint32_t kAnytime = kCmdFast | kCmdLoading | kCmdStale;
   table.Add({.name = "ping",
              .arity = -1,
-             .flags = kAnytime,
+             .flags = kCmdFast,
              .group = "connection",
              .since = "1.0.0",
              .summary = "Returns the server's liveliness response.",
@@ -182,7 +182,7 @@ void RegisterConnectionFamily(CommandTable& table) {
              .complexity = "O(1)"});
   table.Add({.name = "hello",
              .arity = -1,
-             .flags = kCmdNoScript | kAnytime | kCmdNoAuth,
+             .flags = kCmdNoScript | kAnytime | kCmdNoAuth | kCmdAllowBusy,
              .group = "connection",
              .since = "6.0.0",
              .summary = "Handshakes with the server, switching protocol, authenticating and naming "
@@ -192,7 +192,7 @@ void RegisterConnectionFamily(CommandTable& table) {
              .complexity = "O(1)"});
   table.Add({.name = "reset",
              .arity = 1,
-             .flags = kCmdNoScript | kAnytime | kCmdNoAuth,
+             .flags = kCmdNoScript | kAnytime | kCmdNoAuth | kCmdAllowBusy,
              .group = "connection",
              .since = "6.2.0",
              .summary = "Resets the connection to its initial state.",

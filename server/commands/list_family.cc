@@ -621,16 +621,16 @@ void RegisterListFamily(CommandTable& table) {
   add("rpoplpush", 3, kCmdWrite | kCmdDenyOom, 1, 2, 1, "1.2.0",
       "Moves the last element of a list to the head of another and returns it.",
       "source destination", CmdRPopLPush, "O(1)");
-  add("blmove", 6, kCmdWrite | kCmdDenyOom | kCmdBlocking, 1, 2, 1, "6.2.0",
+  add("blmove", 6, kCmdWrite | kCmdDenyOom | kCmdBlocking | kCmdNoScript, 1, 2, 1, "6.2.0",
       "Moves an element from one list to another, waiting until one is available.",
       "source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout:double", CmdBLMove, "O(1)");
-  add("brpoplpush", 4, kCmdWrite | kCmdDenyOom | kCmdBlocking, 1, 2, 1, "2.2.0",
+  add("brpoplpush", 4, kCmdWrite | kCmdDenyOom | kCmdBlocking | kCmdNoScript, 1, 2, 1, "2.2.0",
       "Moves the last element of a list to the head of another, waiting until one is available.",
       "source destination timeout:double", CmdBRPopLPush, "O(1)");
-  add("blpop", -3, kCmdWrite | kCmdBlocking, 1, -2, 1, "2.0.0",
+  add("blpop", -3, kCmdWrite | kCmdBlocking | kCmdNoScript, 1, -2, 1, "2.0.0",
       "Removes and returns the first element of the first non-empty list, waiting until one is.",
       "key [key ...] timeout:double", CmdBLPop, "O(N) in the number of keys");
-  add("brpop", -3, kCmdWrite | kCmdBlocking, 1, -2, 1, "2.0.0",
+  add("brpop", -3, kCmdWrite | kCmdBlocking | kCmdNoScript, 1, -2, 1, "2.0.0",
       "Removes and returns the last element of the first non-empty list, waiting until one is.",
       "key [key ...] timeout:double", CmdBRPop, "O(N) in the number of keys");
   table.Add({.name = "lmpop",
