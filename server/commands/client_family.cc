@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "server/blocking/blocking.h"
 #include "server/commands/arg_parser.h"
 #include "server/commands/command_table.h"
 #include "server/commands/family_util.h"
@@ -424,6 +425,28 @@ void CmdClientNoTouch(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// CLIENT UNBLOCK client-id [TIMEOUT | ERROR]
+void CmdClientUnblock(CommandContext& ctx) {
+  int64_t id = 0;
+  if (!ParseInt64(ctx.arg(2), &id)) {
+    ctx.reply.Error(errors::kNotInteger);
+    return;
+  }
+  bool with_error = false;
+  if (ctx.argc() == 4) {
+    if (EqualsIgnoreCase(ctx.arg(3), "ERROR")) {
+      with_error = true;
+    } else if (!EqualsIgnoreCase(ctx.arg(3), "TIMEOUT")) {
+      ctx.reply.Error("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return;
+    }
+  }
+  Session* target = ctx.server.FindSession(static_cast<uint64_t>(id));
+  // Only clients waiting in a blocking command; a client held by CLIENT PAUSE is not one.
+  bool unblocked = target != nullptr && ctx.server.blocking().Unblock(target, with_error);
+  ctx.reply.Integer(unblocked ? 1 : 0);
+}
+
 // CLIENT GETREDIR
 void CmdClientGetRedir(CommandContext& ctx) {
   // Tracking is never on, so there is no redirection.
@@ -505,6 +528,8 @@ void CmdClientHelp(CommandContext& ctx) {
       "    Client-side caching; not supported by this server.",
       "TRACKINGINFO",
       "    Report the tracking state of this connection.",
+      "UNBLOCK <client-id> [TIMEOUT|ERROR]",
+      "    End the wait of a client in a blocking command, as a timeout or with an error.",
       "UNPAUSE",
       "    End a CLIENT PAUSE now.",
       "HELP",
@@ -568,6 +593,10 @@ void RegisterClientFamily(CommandTable& table) {
   subs.push_back(Sub("client|no-touch", 3, kClientFlags, "7.2.0",
                      "Lets the connection read keys without changing their access time.",
                      "<ON | OFF>", CmdClientNoTouch));
+  subs.push_back(Sub("client|unblock", -3, kAdmin, "5.0.0",
+                     "Ends the wait of a client blocked in a blocking command.",
+                     "client-id:integer [TIMEOUT | ERROR]", CmdClientUnblock,
+                     "O(log N) where N is the number of client connections"));
   subs.push_back(Sub("client|getredir", 2, kClientFlags, "6.0.0",
                      "Returns the id of the tracking redirection client.", "", CmdClientGetRedir));
   subs.push_back(Sub("client|tracking", -3, kClientFlags, "6.0.0",
