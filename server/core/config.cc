@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -112,6 +113,8 @@ Config::Config() {
 
   // Protocol and client limits.
   mem("proto-max-bulk-len", 512LL * 1024 * 1024);
+  // Below 1mb a client could lock itself out of ever raising it again, as Redis reasons too.
+  params_["proto-max-bulk-len"].min = 1024 * 1024;
   mem("client-query-buffer-limit", 1024LL * 1024 * 1024);
   Add(Param{"client-output-buffer-limit",
             K::kList,
@@ -151,7 +154,8 @@ Config::Config() {
   num("list-max-listpack-size", -2, -5, INT32_MAX);
   alias("list-max-ziplist-size", "list-max-listpack-size");
   num("list-compress-depth", 0, 0, INT32_MAX);
-  num("hash-max-listpack-entries", 128, 0, INT64_MAX);
+  // 512 is redis-server 7.0's built-in default; the sample redis.conf it ships sets 128.
+  num("hash-max-listpack-entries", 512, 0, INT64_MAX);
   alias("hash-max-ziplist-entries", "hash-max-listpack-entries");
   num("hash-max-listpack-value", 64, 0, INT64_MAX);
   alias("hash-max-ziplist-value", "hash-max-listpack-value");
@@ -173,6 +177,10 @@ Config::Config() {
   flag("aof-load-truncated", true);
   flag("aof-use-rdb-preamble", false);
   flag("no-appendfsync-on-rewrite", false);
+  // Test aids Redis has too: microseconds slept per key written by a rewrite, and per command
+  // replayed while loading, so tests can observe a rewrite or a load in progress.
+  num("rdb-key-save-delay", 0, INT32_MIN, INT32_MAX);
+  num("key-load-delay", 0, INT32_MIN, INT32_MAX);
   str("save", "");
   str("dbfilename", "dump.rdb");
 
@@ -262,6 +270,11 @@ bool Config::Normalize(Param& p, const std::vector<std::string>& words, std::str
         *error = "argument must be a memory value";
         return false;
       }
+      if (v < p.min) {
+        *error = "argument must be a memory value of at least " + std::to_string(p.min) +
+                 " bytes";
+        return false;
+      }
       *out = std::to_string(v);
       return true;
     }
@@ -321,7 +334,11 @@ bool Config::LoadFile(const std::string& path, std::string* error) {
     *error = "can't open config file '" + path + "'";
     return false;
   }
-  config_file_ = path;
+  // Kept absolute: the server changes into `dir` after loading, and CONFIG REWRITE must write
+  // the file that was read.
+  char* absolute = realpath(path.c_str(), nullptr);
+  config_file_ = absolute != nullptr ? absolute : path;
+  free(absolute);
   std::string line;
   int lineno = 0;
   while (std::getline(in, line)) {

@@ -171,7 +171,8 @@ bool Database::RandomKey(int64_t now_ms, std::string* out) {
 }
 
 void Database::Clear() {
-  map_.clear();
+  // A fresh table, not clear(): the old bucket array would keep SCAN walking empty buckets.
+  Map().swap(map_);
   expires_count_ = 0;
   deadlines_ = {};
 }

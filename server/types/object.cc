@@ -36,6 +36,7 @@ Object Object::Clone() const {
 
 std::string_view Object::Encoding() const {
   if (type_ != ObjType::kString) return collection_->Encoding();
+  if (raw_) return "raw";
   // Redis keeps small canonical integers as "int" and short strings as "embstr".
   if (str_.size() <= 20 && IsCanonicalInt64String(str_)) return "int";
   return str_.size() <= 44 ? "embstr" : "raw";

@@ -46,7 +46,12 @@ class Object {
     type_ = ObjType::kString;
     collection_.reset();
     str_.assign(value);
+    raw_ = false;
   }
+  // APPEND and SETRANGE edit a string in place, which Redis reports as "raw" whatever the
+  // content; a new value (SET, INCR) is reported by its content again.
+  void MarkRaw() { raw_ = true; }
+  void ClearRaw() { raw_ = false; }
 
   Collection* collection() const { return collection_.get(); }
   template <typename T>
@@ -76,6 +81,7 @@ class Object {
  private:
   ObjType type_ = ObjType::kString;
   uint8_t frequency_ = 0;
+  bool raw_ = false;
   int64_t expire_at_ = 0;
   int64_t access_ms_ = 0;
   std::string str_;
