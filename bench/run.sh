@@ -5,7 +5,12 @@
 #
 #   foundation  PING_INLINE PING_MBULK SET GET INCR MSET at -P 1 and -P 16, 5 pairs (default)
 #   lists       LPUSH RPUSH LPOP RPOP LRANGE_100 LMOVE at -P 1 and -P 16, 5 pairs
+#   streams     XADD, then XRANGE of 10 entries from the stream XADD filled, at -P 1 and -P 16
+#               (bench/stream_cycle.py measures the XREADGROUP + XACK cycle,
+#               bench/stream_memory.py the memory per entry)
 #   quick       the foundation workloads with few requests and 3 pairs (smoke run)
+#   pubsub      PUBLISH to a channel without subscribers at -P 1 and -P 16, 5 pairs
+#               (fan-out to subscribers: bench/pubsub_fanout.py)
 #   list        print the suites
 #
 # Extra options go to bench/compare.py, e.g. `bench/run.sh lists --pairs 7 --json out.json`
@@ -24,7 +29,9 @@ cd "$(dirname "$0")/.."
 declare -A SUITES=(
   [foundation]="--tests PING_INLINE,PING_MBULK,SET,GET,INCR,MSET --pipeline 1,16 --pairs 5"
   [lists]="--tests LPUSH,RPUSH,LPOP,RPOP,LRANGE_100 --custom 'LMOVE=lmove mylist mylist2 left right' --pipeline 1,16 --pairs 5"
+  [streams]="--tests 'XADD=xadd s * f v,XRANGE_10=xrange s - + COUNT 10' --pipeline 1,16 --pairs 5"
   [quick]="--tests PING_INLINE,PING_MBULK,SET,GET,INCR,MSET --pipeline 1,16 --quick"
+  [pubsub]="--tests 'PUBLISH=publish channel message' --pipeline 1,16 --pairs 5"
 )
 
 suite=foundation

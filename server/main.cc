@@ -13,6 +13,7 @@
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/core/version.h"
+#include "server/persistence/aof.h"
 
 namespace {
 
@@ -105,6 +106,13 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   sluice::Server server(&config);
+  // The append-only log loads from the event loop once it runs; until then commands that need
+  // the data are answered -LOADING.
+  std::string aof_error = server.aof().Start(/*in_slices=*/true);
+  if (!aof_error.empty()) {
+    LogWarning("%s", aof_error.c_str());
+    return 1;
+  }
   std::string listen_error = server.Listen();
   if (!listen_error.empty()) {
     LogWarning("%s", listen_error.c_str());
@@ -114,6 +122,10 @@ int main(int argc, char** argv) {
             sluice::kRedisCompatVersion, server.port());
   LogNotice("Ready to accept connections tcp");
   server.Run();
+  if (server.aof().failed()) {
+    LogWarning("Sluice exits: the dataset could not be loaded or persisted.");
+    return 1;
+  }
   LogNotice("Sluice is now ready to exit, bye bye...");
   return 0;
 }

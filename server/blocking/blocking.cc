@@ -21,6 +21,15 @@ BlockingManager::~BlockingManager() {
 
 void BlockingManager::Block(CommandContext& ctx, const std::vector<std::string_view>& keys,
                             int64_t deadline_ms) {
+  if (retrying_ == &ctx.session) {
+    reblocked_ = true;
+    return;
+  }
+  Block(ctx, keys, deadline_ms, std::vector<std::string>(ctx.args.begin(), ctx.args.end()));
+}
+
+void BlockingManager::Block(CommandContext& ctx, const std::vector<std::string_view>& keys,
+                            int64_t deadline_ms, std::vector<std::string> rewritten_args) {
   Session* session = &ctx.session;
   if (retrying_ == session) {
     reblocked_ = true;
@@ -29,7 +38,7 @@ void BlockingManager::Block(CommandContext& ctx, const std::vector<std::string_v
   auto blocked = std::make_unique<Blocked>();
   blocked->session = session;
   blocked->spec = &ctx.spec;
-  blocked->args.assign(ctx.args.begin(), ctx.args.end());
+  blocked->args = std::move(rewritten_args);
   blocked->deadline_ms = deadline_ms;
   int db = session->db_index();
   for (std::string_view key : keys) {
@@ -77,20 +86,22 @@ void BlockingManager::ServeReadyKeys() {
       for (Session* session : queue) {
         auto found = blocked_.find(session);
         if (found == blocked_.end()) continue;
-        Retry(*found->second);
+        Retry(*found->second, key);
       }
     }
   }
   serving_ = false;
 }
 
-void BlockingManager::Retry(Blocked& blocked) {
+void BlockingManager::Retry(Blocked& blocked, const DbKey& waking_key) {
   Session* session = blocked.session;
   std::vector<std::string_view> args(blocked.args.begin(), blocked.args.end());
   retrying_ = session;
+  waking_key_ = &waking_key;
   reblocked_ = false;
   ExecuteCommand(server_, *session, *blocked.spec, args, /*may_block=*/true);
   retrying_ = nullptr;
+  waking_key_ = nullptr;
   if (!reblocked_) Release(session);
   server_.ScheduleFlush(session);
 }

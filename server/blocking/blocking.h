@@ -38,6 +38,11 @@ class BlockingManager {
   // of an already blocked command this keeps the existing registration. A block that ends
   // unserved replies a null array, whatever the command (Redis does the same).
   void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, int64_t deadline_ms);
+  // The same, but re-runs `rewritten_args` instead of the command as sent: for commands whose
+  // arguments mean something relative to the moment they first ran (XREAD's "$" is the last ID
+  // at that time, so the first run stores the concrete ID in its place).
+  void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, int64_t deadline_ms,
+             std::vector<std::string> rewritten_args);
 
   // A write touched (db, key): clients blocked on it get a chance after the current command.
   void SignalKeyReady(int db, std::string_view key);
@@ -54,6 +59,14 @@ class BlockingManager {
   // The session is going away.
   void Forget(Session* session);
 
+  // During the re-run of a blocked command woken by a ready key: that key, else null. Redis 7.0
+  // serves a woken client from the key that woke it, not from the first non-empty of its keys
+  // (BLPOP a b woken by a push to b pops from b even if a transaction also filled a), so
+  // handlers narrow their keys to this one.
+  const std::string* WakingKey(const Session* session) const {
+    return retrying_ == session && waking_key_ != nullptr ? &waking_key_->second : nullptr;
+  }
+
   size_t blocked_count() const { return blocked_.size(); }
   bool IsBlocked(const Session* session) const { return blocked_.count(session) != 0; }
 
@@ -69,7 +82,7 @@ class BlockingManager {
   };
 
   void Release(Session* session);
-  void Retry(Blocked& blocked);
+  void Retry(Blocked& blocked, const DbKey& waking_key);
   void ArmTimer();
   static void OnTimer(uv_timer_t* timer);
 
@@ -82,6 +95,7 @@ class BlockingManager {
   std::set<DbKey> ready_set_;
   // The session whose command is being re-run, and whether the re-run blocked again.
   Session* retrying_ = nullptr;
+  const DbKey* waking_key_ = nullptr;
   bool reblocked_ = false;
   bool serving_ = false;
   uv_timer_t timer_;

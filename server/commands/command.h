@@ -92,9 +92,20 @@ struct CommandContext {
   bool may_block = true;
   // Set by a write command that turned out to change nothing, so WATCH is not disturbed.
   bool unchanged = false;
+  // Durability (server/persistence): what the append-only log records for this command instead
+  // of its arguments, for commands whose arguments would not replay to the same result (SPOP
+  // as the SREM it performed, XADD * as XADD with the ID it chose). Several commands are
+  // replayed atomically. Empty: the arguments (or the effects persistence derives itself).
+  std::vector<std::vector<std::string>> propagate_as;
+  // Records nothing for this command itself (commands it ran are still recorded).
+  bool propagate_none = false;
+  // Set with `unchanged` by a command that changed data WATCH does not see (consumer groups),
+  // so the log still records it.
+  bool changed_quietly = false;
 
   std::string_view arg(size_t i) const { return args[i]; }
   size_t argc() const { return args.size(); }
+  void PropagateAs(std::vector<std::string> command) { propagate_as.push_back(std::move(command)); }
 };
 
 }  // namespace sluice

@@ -57,6 +57,34 @@ void CmdSelect(CommandContext& ctx) {
   ctx.reply.Ok();
 }
 
+// Checks credentials for the only user Sluice has, "default", whose password is requirepass.
+// Replies WRONGPASS and returns false on a mismatch; marks the session authenticated otherwise.
+bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view pass) {
+  const std::string& required = ctx.server.config().Get("requirepass");
+  if (user != "default" || (!required.empty() && pass != required)) {
+    ctx.reply.Error("WRONGPASS invalid username-password pair or user is disabled.");
+    return false;
+  }
+  ctx.session.authenticated = true;
+  return true;
+}
+
+// AUTH [username] password
+void CmdAuth(CommandContext& ctx) {
+  if (ctx.argc() > 3) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  if (ctx.argc() == 2 && ctx.server.config().Get("requirepass").empty()) {
+    ctx.reply.Error(
+        "ERR AUTH <password> called without any password configured for the default user. Are "
+        "you sure your configuration is correct?");
+    return;
+  }
+  std::string_view user = ctx.argc() == 3 ? ctx.arg(1) : std::string_view("default");
+  if (CheckPassword(ctx, user, ctx.arg(ctx.argc() - 1))) ctx.reply.Ok();
+}
+
 void ReplyHello(CommandContext& ctx) {
   ctx.reply.MapHeader(7);
   ctx.reply.Bulk("server");
@@ -97,12 +125,7 @@ void CmdHello(CommandContext& ctx) {
     if (EqualsIgnoreCase(ctx.arg(i), "AUTH") && left >= 2) {
       std::string_view user = ctx.arg(i + 1);
       std::string_view pass = ctx.arg(i + 2);
-      const std::string& required = ctx.server.config().Get("requirepass");
-      bool ok = user == "default" && (required.empty() || pass == required);
-      if (!ok) {
-        ctx.reply.Error("WRONGPASS invalid username-password pair or user is disabled.");
-        return;
-      }
+      if (!CheckPassword(ctx, user, pass)) return;
       i += 2;
     } else if (EqualsIgnoreCase(ctx.arg(i), "SETNAME") && left >= 1) {
       new_name = ctx.arg(i + 1);
@@ -119,6 +142,13 @@ void CmdHello(CommandContext& ctx) {
       ctx.reply.Error("ERR Syntax error in HELLO option '" + std::string(ctx.arg(i)) + "'");
       return;
     }
+  }
+  if (!ctx.session.authenticated) {
+    ctx.reply.Error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
+        "<proto> AUTH <user> <pass> option can be used to authenticate the client and select "
+        "the RESP protocol version at the same time");
+    return;
   }
   if (set_name) ctx.session.set_name(new_name);
   ctx.session.set_resp3(version == 3);
@@ -171,6 +201,15 @@ void RegisterConnectionFamily(CommandTable& table) {
              .syntax = "",
              .handler = CmdQuit,
              .complexity = "O(1)"});
+  table.Add({.name = "auth",
+             .arity = -2,
+             .flags = kCmdNoScript | kAnytime | kCmdNoAuth | kCmdAllowBusy,
+             .group = "connection",
+             .since = "1.0.0",
+             .summary = "Authenticates the connection.",
+             .syntax = "[username] password",
+             .handler = CmdAuth,
+             .complexity = "O(N) where N is the number of passwords defined for the user"});
   table.Add({.name = "select",
              .arity = 2,
              .flags = kAnytime,

@@ -7,6 +7,7 @@
 #include "server/commands/command_table.h"
 #include "server/core/server.h"
 #include "server/core/session.h"
+#include "server/persistence/aof.h"
 
 namespace sluice {
 namespace {
@@ -58,6 +59,17 @@ bool RunsInsideMulti(std::string_view name) {
 bool MayReplicate(std::string_view name) {
   return name == "eval" || name == "evalsha" || name == "fcall" || name == "publish" ||
          name == "spublish" || name == "pfcount" || name == "wait";
+}
+
+// A busy script lets through only the commands flagged allow-busy, and SHUTDOWN only with
+// NOSAVE (saving would capture the script's half-done work).
+bool AllowedWhileBusy(const CommandSpec& spec, ArgList args) {
+  if (!(spec.flags & kCmdAllowBusy)) return false;
+  if (spec.name != "shutdown") return true;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (EqualsIgnoreCase(args[i], "nosave")) return true;
+  }
+  return false;
 }
 
 const CommandSpec* LookupQuietly(Server& server, ArgList args) {
@@ -141,6 +153,10 @@ void Dispatch(Server& server, Session& session, ArgList args) {
     Reject(server, session, error);
     return;
   }
+  if (!session.authenticated && !(spec->flags & kCmdNoAuth)) {
+    Reject(server, session, "NOAUTH Authentication required.");
+    return;
+  }
   std::string_view base_name = spec->name.substr(0, spec->name.find('|'));
   if (session.subscription_count > 0 && !session.resp3() && !AllowedWhileSubscribed(base_name)) {
     Reject(server, session,
@@ -148,6 +164,19 @@ void Dispatch(Server& server, Session& session, ArgList args) {
                "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in "
                "this context");
     return;
+  }
+  if (!server.busy_reply().empty() && !AllowedWhileBusy(*spec, args)) {
+    Reject(server, session, server.busy_reply());
+    return;
+  }
+  // Durability: while the dataset loads only commands flagged loading run, and while the log
+  // cannot be written no write is accepted.
+  if (server.aof().RefusesCommands()) {
+    std::string refusal = server.aof().Refusal(*spec);
+    if (!refusal.empty()) {
+      Reject(server, session, refusal);
+      return;
+    }
   }
   if (session.in_multi && !RunsInsideMulti(base_name)) {
     if (spec->flags & kCmdNoMulti) {
@@ -178,8 +207,13 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
   }
   uint64_t errors_before = reply.error_count();
   int64_t start_us = server.now_us();
+  // Durability: a top-level command and everything it runs (EXEC's queue, a script's calls)
+  // are recorded in the log as one unit.
+  Aof& aof = server.aof();
+  aof.EnterCommand(session);
   CommandContext ctx{server,          session,  server.db(session.db_index()), reply, args, spec,
                      server.now_ms(), may_block};
+  aof.BeforeHandler(ctx);
   spec.handler(ctx);
   CommandStats& stats = server.commands().stats(spec);
   stats.calls++;
@@ -199,10 +233,14 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
       server.blocking().SignalKeyReady(session.db_index(), args[pos]);
     }
   }
+  // Durability: log what changed the dataset, or the effects the handler named instead.
+  if (!failed && aof.logging() && aof.ShouldPropagate(ctx)) aof.Propagate(ctx);
   if (real_output != nullptr) {
     reply.set_output(real_output);
     if (session.reply_mode == ReplyMode::kSkip) session.reply_mode = ReplyMode::kOn;
   }
+  // Ends the unit; under appendfsync always the session's replies wait for the disk from here.
+  aof.ExitCommand(session);
   session.set_last_command(spec.name);
   server.commands().NotifyCall(ctx, duration_us);
 }

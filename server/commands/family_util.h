@@ -1,6 +1,8 @@
 // Helpers every family uses: typed key lookup with the WRONGTYPE rule, and registration glue.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "server/commands/command.h"
@@ -19,5 +21,20 @@ bool ParseBlockingTimeout(CommandContext& ctx, std::string_view text, int64_t* d
 
 // Replies an integer or the error for a failed parse, Redis style.
 std::string_view UpperName(std::string_view lower, char* buf, size_t cap);
+
+// Options of the collection scans (HSCAN, SSCAN, ZSCAN) after the cursor.
+struct ScanOptions {
+  size_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;  // false for no MATCH and for MATCH *, which also takes ""
+};
+
+// Reads a scan cursor the way Redis does (strtoull, so "-1" wraps and "" is 0), refusing leading
+// spaces, trailing bytes and overflow.
+bool ParseScanCursor(std::string_view text, uint64_t* out);
+
+// Reads [MATCH pattern] [COUNT count] from args[start..]; replies Redis's error and returns false
+// when they are malformed.
+bool ParseScanOptions(CommandContext& ctx, size_t start, ScanOptions* out);
 
 }  // namespace sluice

@@ -16,6 +16,7 @@
 #include "server/core/server.h"
 #include "server/core/session.h"
 #include "server/protocol/errors.h"
+#include "server/pubsub/notify.h"
 #include "server/types/serialize.h"
 #include "server/util/glob.h"
 
@@ -80,7 +81,10 @@ bool LfuPolicy(CommandContext& ctx) {
 void CmdDel(CommandContext& ctx) {
   int64_t deleted = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (ctx.db.Find(ctx.arg(i), ctx.now_ms) != nullptr && ctx.db.Erase(ctx.arg(i))) ++deleted;
+    if (ctx.db.Find(ctx.arg(i), ctx.now_ms) != nullptr && ctx.db.Erase(ctx.arg(i))) {
+      ++deleted;
+      NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "del", ctx.arg(i), ctx.db.index());
+    }
   }
   if (deleted == 0) ctx.unchanged = true;
   ctx.reply.Integer(deleted);
@@ -232,6 +236,8 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   ctx.db.Take(from, ctx.now_ms, &moved);
   moved.Touch(ctx.now_ms);
   ctx.db.Put(to, std::move(moved));  // carries the expiry along
+  NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "rename_from", from, ctx.db.index());
+  NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "rename_to", to, ctx.db.index());
   if (nx) {
     ctx.reply.Integer(1);
   } else {
@@ -280,6 +286,7 @@ void CmdCopy(CommandContext& ctx) {
   Object copy = src->Clone();  // keeps the expiry, as COPY does
   copy.set_access_ms(ctx.now_ms);
   dst.Put(to, std::move(copy));
+  NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "copy_to", to, target_index);
   // The dispatcher only knows the destination by name in the current database.
   if (target_index != ctx.session.db_index()) {
     ctx.server.KeyModified(target_index, to);
@@ -311,6 +318,8 @@ void CmdMove(CommandContext& ctx) {
   Object moved;
   ctx.db.Take(key, ctx.now_ms, &moved);
   dst.Put(key, std::move(moved));
+  NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "move_from", key, ctx.db.index());
+  NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "move_to", key, target_index);
   ctx.server.KeyModified(target_index, key);
   ctx.server.blocking().SignalKeyReady(target_index, key);
   ctx.reply.Integer(1);
@@ -468,6 +477,7 @@ void CmdRestore(CommandContext& ctx) {
     // The value would expire at once: only the replaced key's deletion is visible.
     if (existing != nullptr) {
       ctx.db.Erase(key);
+      NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "del", key, ctx.db.index());
     } else {
       ctx.unchanged = true;
     }
@@ -480,6 +490,7 @@ void CmdRestore(CommandContext& ctx) {
   if (idle > 0) accessed = idle > ctx.now_ms / 1000 ? 0 : ctx.now_ms - idle * 1000;
   stored.set_access_ms(accessed);
   if (freq >= 0) stored.set_frequency(static_cast<uint8_t>(freq));
+  NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "restore", key, ctx.db.index());
   ctx.reply.Ok();
 }
 
@@ -621,8 +632,10 @@ void ExpireGeneric(CommandContext& ctx, int64_t basetime, bool seconds) {
   }
   if (when <= ctx.now_ms) {
     ctx.db.Erase(key);
+    NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "del", key, ctx.db.index());
   } else {
     ctx.db.SetExpire(*obj, key, when);
+    NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "expire", key, ctx.db.index());
   }
   ctx.reply.Integer(1);
 }
@@ -682,6 +695,7 @@ void CmdPersist(CommandContext& ctx) {
   }
   obj->Touch(ctx.now_ms);
   ctx.db.SetExpire(*obj, key, 0);
+  NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "persist", key, ctx.db.index());
   ctx.reply.Integer(1);
 }
 

@@ -11,7 +11,9 @@
 #include "server/core/server.h"
 #include "server/core/session.h"
 #include "server/protocol/errors.h"
+#include "server/pubsub/notify.h"
 #include "server/types/list.h"
+#include "server/types/serialize.h"
 
 namespace sluice {
 namespace {
@@ -37,8 +39,15 @@ QuickList* FindOrCreateList(CommandContext& ctx, std::string_view key) {
 
 // Removes the key when its list became empty, as Redis never keeps empty collections.
 void DropIfEmpty(CommandContext& ctx, std::string_view key, QuickList* list) {
-  if (list->empty()) ctx.db.Erase(key);
+  if (list->empty()) {
+    ctx.db.Erase(key);
+    NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "del", key, ctx.db.index());
+  }
 }
+
+// Keyspace event names of a push or a pop at each end.
+std::string_view PushEvent(End end) { return end == End::kLeft ? "lpush" : "rpush"; }
+std::string_view PopEvent(End end) { return end == End::kLeft ? "lpop" : "rpop"; }
 
 bool ParseEnd(std::string_view arg, End* end) {
   if (EqualsIgnoreCase(arg, "LEFT")) {
@@ -91,6 +100,7 @@ void PushGeneric(CommandContext& ctx, End end, bool only_existing) {
     if (list == nullptr) return;
   }
   for (size_t i = 2; i < ctx.argc(); ++i) Push(list, end, ctx.arg(i));
+  NotifyKeyspaceEvent(ctx.server, kNotifyList, PushEvent(end), key, ctx.db.index());
   ctx.reply.Integer(static_cast<int64_t>(list->size()));
 }
 
@@ -145,6 +155,8 @@ void PopGeneric(CommandContext& ctx, End end) {
       ctx.reply.Bulk(value);
     }
   }
+  if (!ctx.unchanged)
+    NotifyKeyspaceEvent(ctx.server, kNotifyList, PopEvent(end), key, ctx.db.index());
   DropIfEmpty(ctx, key, list);
 }
 
@@ -215,6 +227,7 @@ void CmdLSet(CommandContext& ctx) {
     ctx.reply.Error(errors::kOutOfRange);
     return;
   }
+  NotifyKeyspaceEvent(ctx.server, kNotifyList, "lset", ctx.arg(1), ctx.db.index());
   ctx.reply.Ok();
 }
 
@@ -238,7 +251,11 @@ void CmdLInsert(CommandContext& ctx) {
     return;
   }
   long result = list->Insert(ctx.arg(3), ctx.arg(4), before);
-  if (result < 0) ctx.unchanged = true;
+  if (result < 0) {
+    ctx.unchanged = true;
+  } else {
+    NotifyKeyspaceEvent(ctx.server, kNotifyList, "linsert", ctx.arg(1), ctx.db.index());
+  }
   ctx.reply.Integer(result);
 }
 
@@ -255,7 +272,11 @@ void CmdLRem(CommandContext& ctx) {
     return;
   }
   long removed = list->Remove(ctx.arg(3), count);
-  if (removed == 0) ctx.unchanged = true;
+  if (removed == 0) {
+    ctx.unchanged = true;
+  } else {
+    NotifyKeyspaceEvent(ctx.server, kNotifyList, "lrem", ctx.arg(1), ctx.db.index());
+  }
   DropIfEmpty(ctx, ctx.arg(1), list);
   ctx.reply.Integer(removed);
 }
@@ -269,7 +290,10 @@ void CmdLTrim(CommandContext& ctx) {
   if (wrong_type) return;
   if (list != nullptr) {
     list->Trim(start, stop);
+    NotifyKeyspaceEvent(ctx.server, kNotifyList, "ltrim", ctx.arg(1), ctx.db.index());
     DropIfEmpty(ctx, ctx.arg(1), list);
+  } else {
+    ctx.unchanged = true;  // nothing to trim: watchers of the missing key stay undisturbed
   }
   ctx.reply.Ok();
 }
@@ -295,7 +319,7 @@ void CmdLPos(CommandContext& ctx) {
       return;
     }
     if (EqualsIgnoreCase(opt, "RANK")) {
-      if (value == 0 || value == LLONG_MIN) {
+      if (value == 0) {
         ctx.reply.Error(
             "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
             "or use negative to start from the end of the list");
@@ -316,6 +340,12 @@ void CmdLPos(CommandContext& ctx) {
       }
       maxlen = value;
     }
+  }
+  if (rank == LLONG_MIN) {
+    // Redis 7.0 negates the rank into a still-negative value: it searches from the tail, starts
+    // at the first match, and its COUNT test never fires, so every match is returned.
+    rank = -1;
+    if (with_count) count = 0;
   }
   bool wrong_type;
   QuickList* list = FindList(ctx, ctx.arg(1), &wrong_type);
@@ -365,6 +395,9 @@ bool MoveElement(CommandContext& ctx, std::string_view source, std::string_view 
   Pop(src, from, &value);
   QuickList* dest = FindOrCreateList(ctx, destination);  // may be src itself: still alive here
   Push(dest, to, value);
+  // As in Redis: the push on the destination is announced first, then the pop.
+  NotifyKeyspaceEvent(ctx.server, kNotifyList, PushEvent(to), destination, ctx.db.index());
+  NotifyKeyspaceEvent(ctx.server, kNotifyList, PopEvent(from), source, ctx.db.index());
   if (source != destination) DropIfEmpty(ctx, source, src);
   ctx.reply.Bulk(value);
   return true;
@@ -393,6 +426,23 @@ void CmdRPopLPush(CommandContext& ctx) {
   }
 }
 
+// A blocked command re-run because one of its keys became ready looks at that key only. If the
+// key now holds another type the client keeps waiting without a reply: Redis 7.0 only serves list
+// waiters from lists, so a key turned into a string (or a BLPOP's other key turned into one)
+// never ends the block with WRONGTYPE. Returns false after re-blocking in that case.
+bool NarrowToWakingKey(CommandContext& ctx, std::vector<std::string_view>* keys, int64_t deadline) {
+  const std::string* waking = ctx.server.blocking().WakingKey(&ctx.session);
+  if (waking == nullptr) return true;
+  Object* obj = ctx.db.Find(*waking, ctx.now_ms);
+  if (obj != nullptr && obj->type() != ObjType::kList) {
+    ctx.unchanged = true;
+    ctx.server.blocking().Block(ctx, *keys, deadline);
+    return false;
+  }
+  keys->assign(1, std::string_view(*waking));
+  return true;
+}
+
 // BLMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout
 void CmdBLMove(CommandContext& ctx) {
   End from, to;
@@ -402,6 +452,8 @@ void CmdBLMove(CommandContext& ctx) {
   }
   int64_t deadline;
   if (!ParseBlockingTimeout(ctx, ctx.arg(5), &deadline)) return;
+  std::vector<std::string_view> keys{ctx.arg(1)};
+  if (!NarrowToWakingKey(ctx, &keys, deadline)) return;
   bool failed;
   if (MoveElement(ctx, ctx.arg(1), ctx.arg(2), from, to, &failed) || failed) return;
   ctx.unchanged = true;
@@ -416,6 +468,8 @@ void CmdBLMove(CommandContext& ctx) {
 void CmdBRPopLPush(CommandContext& ctx) {
   int64_t deadline;
   if (!ParseBlockingTimeout(ctx, ctx.arg(3), &deadline)) return;
+  std::vector<std::string_view> keys{ctx.arg(1)};
+  if (!NarrowToWakingKey(ctx, &keys, deadline)) return;
   bool failed;
   if (MoveElement(ctx, ctx.arg(1), ctx.arg(2), End::kRight, End::kLeft, &failed) || failed) {
     return;
@@ -456,6 +510,7 @@ bool PopFromFirst(CommandContext& ctx, const std::vector<std::string_view>& keys
       Pop(list, end, &value);
       ctx.reply.Bulk(value);
     }
+    NotifyKeyspaceEvent(ctx.server, kNotifyList, PopEvent(end), key, ctx.db.index());
     DropIfEmpty(ctx, key, list);
     return true;
   }
@@ -467,6 +522,7 @@ void BlockingPop(CommandContext& ctx, End end) {
   int64_t deadline;
   if (!ParseBlockingTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline)) return;
   std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end() - 1);
+  if (!NarrowToWakingKey(ctx, &keys, deadline)) return;
   bool failed;
   if (PopFromFirst(ctx, keys, end, 1, false, &failed) || failed) return;
   ctx.unchanged = true;
@@ -491,12 +547,14 @@ bool ParseMPop(CommandContext& ctx, size_t first, std::vector<std::string_view>*
     return false;
   }
   size_t keys_start = first + 1;
-  if (static_cast<uint64_t>(numkeys) > ctx.argc() - keys_start) {
-    ctx.reply.Error("ERR Number of keys can't be greater than number of args");
+  // Too many keys for the arguments is a plain syntax error here (Redis 7.0 looks for the
+  // direction past the keys and finds none), unlike ZUNIONSTORE's "Number of keys" error.
+  if (static_cast<uint64_t>(numkeys) >= ctx.argc() - keys_start) {
+    ctx.reply.Error(errors::kSyntax);
     return false;
   }
   size_t where = keys_start + static_cast<size_t>(numkeys);
-  if (where >= ctx.argc() || !ParseEnd(ctx.arg(where), end)) {
+  if (!ParseEnd(ctx.arg(where), end)) {
     ctx.reply.Error(errors::kSyntax);
     return false;
   }
@@ -541,6 +599,7 @@ void CmdBLMPop(CommandContext& ctx) {
   End end;
   int64_t count;
   if (!ParseMPop(ctx, 2, &keys, &end, &count)) return;
+  if (!NarrowToWakingKey(ctx, &keys, deadline)) return;
   bool failed;
   if (PopFromFirst(ctx, keys, end, count, true, &failed) || failed) return;
   ctx.unchanged = true;
@@ -561,9 +620,36 @@ void NumkeysKeys(ArgList args, std::vector<size_t>* out) {
   }
 }
 
+void DumpList(const Object& obj, PayloadWriter& out) {
+  const QuickList& items = obj.As<ListObject>()->items();
+  out.PutVarint(items.size());
+  items.ForEach([&](std::string_view v) { out.PutString(v); });
+}
+
+bool LoadList(PayloadReader& in, Object* out) {
+  uint64_t n = 0;
+  if (!in.ReadCount(&n)) return false;
+  auto list = std::make_unique<ListObject>();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view v;
+    if (!in.ReadString(&v)) return false;
+    list->items().PushBack(v);
+  }
+  if (n == 0) return false;  // Redis never stores an empty list
+  *out = Object(std::move(list));
+  return true;
+}
+
 }  // namespace
 
 void RegisterListFamily(CommandTable& table) {
+  RegisterSerializer(ObjType::kList, DumpList, LoadList);
+  // New lists take their node size from list-max-listpack-size.
+  table.AddStartupHook([](Server& server) {
+    server.config().OnChange("list-max-listpack-size", [](const Config::Param& p) {
+      QuickList::SetDefaultFill(std::stoi(p.value));
+    });
+  });
   auto add = [&](std::string_view name, int arity, uint32_t flags, int first, int last, int step,
                  std::string_view since, std::string_view summary, std::string_view syntax,
                  CommandHandler handler, std::string_view complexity) {

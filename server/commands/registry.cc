@@ -12,6 +12,7 @@ void RegisterPubSubFamily(CommandTable& table);
 void RegisterScriptingFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
+void RegisterStreamFamily(CommandTable& table);
 void RegisterStringFamily(CommandTable& table);
 void RegisterTransactionFamily(CommandTable& table);
 void RegisterZSetFamily(CommandTable& table);
@@ -26,6 +27,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterScriptingFamily(table);
   RegisterServerFamily(table);
   RegisterSetFamily(table);
+  RegisterStreamFamily(table);
   RegisterStringFamily(table);
   RegisterTransactionFamily(table);
   RegisterZSetFamily(table);

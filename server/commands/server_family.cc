@@ -30,6 +30,7 @@
 #include "server/core/server.h"
 #include "server/core/session.h"
 #include "server/core/version.h"
+#include "server/persistence/aof.h"
 #include "server/protocol/errors.h"
 #include "server/util/glob.h"
 #include "server/util/numbers.h"
@@ -591,41 +592,11 @@ void InfoMemory(Server& server, ServerFamilyState& state, InfoWriter& out) {
   out.Field("lazyfreed_objects", 0);
 }
 
-// The append-only file's figures. Kept together so the durability module can take them over.
-void InfoAof(Server& server, InfoWriter& out) {
-  out.Field("aof_enabled", server.config().GetBool("appendonly") ? 1 : 0);
-  out.Field("aof_rewrite_in_progress", 0);
-  out.Field("aof_rewrite_scheduled", 0);
-  out.Field("aof_last_rewrite_time_sec", -1);
-  out.Field("aof_current_rewrite_time_sec", -1);
-  out.Field("aof_last_bgrewrite_status", "ok");
-  out.Field("aof_rewrites", 0);
-  out.Field("aof_rewrites_consecutive_failures", 0);
-  out.Field("aof_last_write_status", "ok");
-  out.Field("aof_last_cow_size", 0);
-}
-
+// Loading, snapshots (rewrites of the append-only log) and the log itself: the durability
+// module reports its own figures.
 void InfoPersistence(Server& server, InfoWriter& out) {
   out.Section("Persistence");
-  out.Field("loading", 0);
-  out.Field("async_loading", 0);
-  out.Field("current_cow_peak", 0);
-  out.Field("current_cow_size", 0);
-  out.Field("current_cow_size_age", 0);
-  out.Field("current_fork_perc", "0.00");
-  out.Field("current_save_keys_processed", 0);
-  out.Field("current_save_keys_total", 0);
-  out.Field("rdb_changes_since_last_save", server.stats().dirty);
-  out.Field("rdb_bgsave_in_progress", 0);
-  out.Field("rdb_last_save_time", server.start_time_ms() / 1000);
-  out.Field("rdb_last_bgsave_status", "ok");
-  out.Field("rdb_last_bgsave_time_sec", -1);
-  out.Field("rdb_current_bgsave_time_sec", -1);
-  out.Field("rdb_saves", 0);
-  out.Field("rdb_last_cow_size", 0);
-  InfoAof(server, out);
-  out.Field("module_fork_in_progress", 0);
-  out.Field("module_fork_last_cow_size", 0);
+  for (const auto& [name, value] : server.aof().InfoFields()) out.Field(name, value);
 }
 
 void InfoStats(Server& server, ServerFamilyState& state, InfoWriter& out) {
@@ -944,8 +915,57 @@ void CmdTime(CommandContext& ctx) {
 
 // LASTSAVE
 void CmdLastSave(CommandContext& ctx) {
-  // Nothing has been saved yet: the dataset is as old as the process.
-  ctx.reply.Integer(ctx.server.start_time_ms() / 1000);
+  // The last completed rewrite of the log (the snapshot), or start-up.
+  ctx.reply.Integer(ctx.server.aof().last_save_unix());
+}
+
+// SAVE
+void CmdSave(CommandContext& ctx) {
+  // The snapshot is a rewrite of the append-only log, done here and now.
+  std::string error = ctx.server.aof().RewriteNow();
+  if (!error.empty()) {
+    ctx.reply.Error(error);
+    return;
+  }
+  ctx.reply.Ok();
+}
+
+// BGSAVE [SCHEDULE]
+void CmdBgSave(CommandContext& ctx) {
+  bool schedule = false;
+  if (ctx.argc() > 2 || (ctx.argc() == 2 && !EqualsIgnoreCase(ctx.arg(1), "SCHEDULE"))) {
+    ctx.reply.Error(errors::kSyntax);
+    return;
+  }
+  schedule = ctx.argc() == 2;
+  Aof& aof = ctx.server.aof();
+  if (aof.rewrite_in_progress() || aof.rewrite_scheduled()) {
+    if (schedule) {
+      aof.ScheduleRewrite();
+      ctx.reply.SimpleString("Background saving scheduled");
+      return;
+    }
+    ctx.reply.Error(
+        "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE "
+        "SCHEDULE in order to schedule a BGSAVE whenever possible.");
+    return;
+  }
+  std::string error = aof.RequestBackgroundRewrite();
+  if (!error.empty()) {
+    ctx.reply.Error(error);
+    return;
+  }
+  ctx.reply.SimpleString("Background saving started");
+}
+
+// BGREWRITEAOF
+void CmdBgRewriteAof(CommandContext& ctx) {
+  std::string error = ctx.server.aof().RequestBackgroundRewrite();
+  if (!error.empty()) {
+    ctx.reply.Error(error);
+    return;
+  }
+  ctx.reply.SimpleString("Background append only file rewriting started");
 }
 
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
@@ -977,6 +997,18 @@ void CmdShutdown(CommandContext& ctx) {
     // Shutting down is immediate here, so there is never one in progress to abort.
     ctx.reply.Error("ERR No shutdown in progress.");
     return;
+  }
+  // The log is always written and synced on the way out (Server::Shutdown); SAVE, or save points
+  // without NOSAVE, also compact it into a fresh snapshot first.
+  if (save || (!nosave && !ctx.server.config().Get("save").empty())) {
+    Aof& aof = ctx.server.aof();
+    aof.WaitForRewrite();
+    std::string error = aof.RewriteNow();
+    if (!error.empty()) {
+      LogWarning("Error trying to save the DB, can't exit: %s", error.c_str());
+      ctx.reply.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+      return;
+    }
   }
   LogWarning("User requested shutdown...");
   ctx.server.Shutdown();
@@ -1443,6 +1475,13 @@ void RegisterServerFamily(CommandTable& table) {
   table.Add(Spec("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, "1.0.0",
                  "Returns the Unix timestamp of the last successful save to disk.", "", CmdLastSave,
                  "O(1)", "@admin @dangerous"));
+  table.Add(Spec("save", 1, kCmdAdmin | kCmdNoScript | kCmdNoMulti, "1.0.0",
+                 "Synchronously saves the database(s) to disk.", "", CmdSave,
+                 "O(N) where N is the total number of keys in all databases"));
+  table.Add(Spec("bgsave", -1, kCmdAdmin | kCmdNoScript, "1.0.0",
+                 "Asynchronously saves the database(s) to disk.", "[SCHEDULE]", CmdBgSave));
+  table.Add(Spec("bgrewriteaof", 1, kCmdAdmin | kCmdNoScript, "1.0.0",
+                 "Asynchronously rewrites the append-only file to disk.", "", CmdBgRewriteAof));
   table.Add(Spec("shutdown", -1,
                  kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
                  "1.0.0", "Synchronously saves the database(s) to disk and shuts down the server.",

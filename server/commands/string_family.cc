@@ -15,6 +15,7 @@
 #include "server/core/server.h"
 #include "server/core/session.h"
 #include "server/protocol/errors.h"
+#include "server/pubsub/notify.h"
 #include "server/util/numbers.h"
 
 namespace sluice {
@@ -83,6 +84,7 @@ Object& StoreString(CommandContext& ctx, std::string_view key, Object* existing,
   if (existing->is_string() && current.capacity() >= kShrinkCapacity &&
       value.size() < current.capacity() / 4) {
     std::string(value).swap(current);
+    existing->ClearRaw();
   } else {
     existing->SetString(value);
   }
@@ -192,8 +194,12 @@ bool SetGeneric(CommandContext& ctx, const StringOptions& opts, std::string_view
     return false;
   }
   Object& stored = StoreString(ctx, key, existing, value, opts.keep_ttl);
+  NotifyKeyspaceEvent(ctx.server, kNotifyString, "set", key, ctx.db.index());
   // A deadline already past is stored as is: the key expires on its next access, as in Redis.
-  if (deadline != 0) ctx.db.SetExpire(stored, key, deadline);
+  if (deadline != 0) {
+    ctx.db.SetExpire(stored, key, deadline);
+    NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "expire", key, ctx.db.index());
+  }
   return true;
 }
 
@@ -270,6 +276,7 @@ void CmdGetDel(CommandContext& ctx) {
   }
   ctx.reply.Bulk(obj->str());
   ctx.db.Erase(ctx.arg(1));
+  NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "del", ctx.arg(1), ctx.db.index());
 }
 
 // GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds |
@@ -298,10 +305,13 @@ void CmdGetEx(CommandContext& ctx) {
   bool absolute = opts.unit == ExpireUnit::kExAt || opts.unit == ExpireUnit::kPxAt;
   if (absolute && deadline <= ctx.now_ms) {
     ctx.db.Erase(key);
+    NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "del", key, ctx.db.index());
   } else if (deadline != 0) {
     ctx.db.SetExpire(*obj, key, deadline);
+    NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "expire", key, ctx.db.index());
   } else if (opts.persist && obj->expire_at() != 0) {
     ctx.db.SetExpire(*obj, key, 0);
+    NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "persist", key, ctx.db.index());
   } else {
     ctx.unchanged = true;
   }
@@ -329,6 +339,7 @@ void CmdMSet(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); i += 2) {
     Object* existing = ctx.db.Find(ctx.arg(i), ctx.now_ms);
     StoreString(ctx, ctx.arg(i), existing, ctx.arg(i + 1), /*keep_ttl=*/false);
+    NotifyKeyspaceEvent(ctx.server, kNotifyString, "set", ctx.arg(i), ctx.db.index());
   }
   ctx.reply.Ok();
 }
@@ -350,6 +361,7 @@ void CmdMSetNx(CommandContext& ctx) {
     // A key named twice is found by the second store; the last value wins, as in Redis.
     Object* existing = ctx.db.FindRaw(ctx.arg(i));
     StoreString(ctx, ctx.arg(i), existing, ctx.arg(i + 1), /*keep_ttl=*/false);
+    NotifyKeyspaceEvent(ctx.server, kNotifyString, "set", ctx.arg(i), ctx.db.index());
   }
   ctx.reply.Integer(1);
 }
@@ -382,7 +394,9 @@ void IncrBy(CommandContext& ctx, int64_t increment) {
   size_t len = FormatInt64(value, buf);
   // In place: the buffer is reused and the expiry kept, as Redis keeps a counter's TTL.
   obj.str().assign(buf, len);
+  obj.ClearRaw();
   obj.Touch(ctx.now_ms);
+  NotifyKeyspaceEvent(ctx.server, kNotifyString, "incrby", key, ctx.db.index());
   ctx.reply.Integer(value);
 }
 
@@ -438,9 +452,11 @@ void CmdIncrByFloat(CommandContext& ctx) {
   std::string text = FormatLongDouble(value);
   if (obj != nullptr) {
     obj->str().assign(text);  // keeps the expiry
+    obj->ClearRaw();
   } else {
     ctx.db.Put(key, Object{text}).Touch(ctx.now_ms);
   }
+  NotifyKeyspaceEvent(ctx.server, kNotifyString, "incrbyfloat", key, ctx.db.index());
   ctx.reply.Bulk(text);
 }
 
@@ -457,6 +473,7 @@ void CmdAppend(CommandContext& ctx) {
   if (obj == nullptr) {
     // Even an empty value creates the key.
     ctx.db.Put(key, Object{std::string(value)}).Touch(ctx.now_ms);
+    NotifyKeyspaceEvent(ctx.server, kNotifyString, "append", key, ctx.db.index());
     ctx.reply.Integer(static_cast<int64_t>(value.size()));
     return;
   }
@@ -467,6 +484,8 @@ void CmdAppend(CommandContext& ctx) {
     return;
   }
   current.append(value);
+  obj->MarkRaw();
+  NotifyKeyspaceEvent(ctx.server, kNotifyString, "append", key, ctx.db.index());
   ctx.reply.Integer(static_cast<int64_t>(current.size()));
 }
 
@@ -543,10 +562,12 @@ void CmdSetRange(CommandContext& ctx) {
     obj = &ctx.db.Put(key, Object{std::string()});
     obj->Touch(ctx.now_ms);
   }
+  obj->MarkRaw();
   std::string& s = obj->str();
   size_t needed = static_cast<size_t>(offset) + value.size();
   if (s.size() < needed) s.resize(needed, '\0');
   std::memcpy(s.data() + offset, value.data(), value.size());
+  NotifyKeyspaceEvent(ctx.server, kNotifyString, "setrange", key, ctx.db.index());
   ctx.reply.Integer(static_cast<int64_t>(s.size()));
 }
 

@@ -9,6 +9,9 @@
 #include "server/blocking/blocking.h"
 #include "server/core/log.h"
 #include "server/core/session.h"
+#include "server/persistence/aof.h"
+#include "server/pubsub/notify.h"
+#include "server/pubsub/pubsub.h"
 
 namespace sluice {
 
@@ -24,12 +27,17 @@ Server::Server(Config* config) : config_(config) {
     db->set_expire_callback([this](Database& d, std::string_view key) {
       stats_.expired_keys++;
       KeyModified(d.index(), key);
+      NotifyKeyspaceEvent(*this, kNotifyExpired, "expired", key, d.index());
+      // Durability: the log records the deletion where it happened (replay never expires).
+      aof_->PropagateDeletion(d.index(), key);
     });
     dbs_.push_back(std::move(db));
   }
   config_->OnChange("proto-max-bulk-len", [this](const Config::Param& p) {
     parser_limits_.max_bulk_len = std::stoll(p.value);
   });
+  pubsub_ = std::make_unique<PubSub>(*this);
+  aof_ = std::make_unique<Aof>(*this);
   RegisterAllCommands(commands_);
   blocking_ = std::make_unique<BlockingManager>(*this);
   AddSessionCloseHook([this](Session* s) { blocking_->Forget(s); });
@@ -47,6 +55,8 @@ Server::Server(Config* config) : config_(config) {
 }
 
 Server::~Server() {
+  // Durability: the log is written and synced while every session still exists.
+  aof_->Shutdown();
   blocking_.reset();
   for (auto& [id, session] : sessions_) delete session;
   sessions_.clear();
@@ -138,6 +148,8 @@ void Server::OnSignal(uv_signal_t* handle, int signum) {
 void Server::Shutdown() {
   if (shutting_down_) return;
   shutting_down_ = true;
+  // Durability: everything recorded is written and synced; replies held for it go out below.
+  aof_->Shutdown();
   FlushPending();
   for (auto& l : listeners_) l->Close();
   std::vector<Session*> open;
@@ -157,6 +169,8 @@ void Server::Shutdown() {
 
 Session* Server::NewSession(net::Connection* conn) {
   auto* session = new Session(*this, next_session_id_++, conn);
+  // In-process sessions (tests, scripts, replay) act with the server's authority.
+  session->authenticated = conn == nullptr || config_->Get("requirepass").empty();
   sessions_[session->id()] = session;
   if (conn != nullptr) stats_.total_connections_received++;
   return session;
@@ -207,6 +221,13 @@ void Server::OnCheck(uv_check_t* handle) {
 }
 
 void Server::RunPendingWork() {
+  if (!busy_reply_.empty()) {
+    // Inside a busy script only replies go out; the rest waits for the script to end. The log's
+    // completed records are written first, as every reply needs.
+    aof_->BeforeSleep();
+    FlushPending();
+    return;
+  }
   if (!resume_.empty()) {
     std::vector<Session*> resume;
     resume.swap(resume_);
@@ -226,15 +247,22 @@ void Server::OnCron(uv_timer_t* handle) {
 }
 
 void Server::Cron() {
+  if (!busy_reply_.empty()) return;  // a busy script is running: data must not change under it
   // Active expiry: bounded work per tick so a mass expiry never stalls the loop.
   int64_t now = now_ms();
   size_t effort = static_cast<size_t>(config_->GetInt("active-expire-effort"));
-  for (auto& db : dbs_) db->ActiveExpire(now, 200 * effort);
+  // While the log replays, keys must not expire: the log itself records expiry deletions.
+  if (!loading()) {
+    for (auto& db : dbs_) db->ActiveExpire(now, 200 * effort);
+  }
+  aof_->Cron();
   blocking_->ExpireDeadlines(now);
   if (pause_until_ms_ != 0 && now >= pause_until_ms_) UnpauseClients();
   RunBeforeSleepHooks();
   FlushPending();
 }
+
+bool Server::loading() const { return aof_->loading(); }
 
 void Server::KeyModified(int db, std::string_view key) {
   if (watchers_.empty()) return;

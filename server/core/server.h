@@ -23,6 +23,8 @@ namespace sluice {
 
 class Session;
 class BlockingManager;
+class Aof;
+class PubSub;
 
 struct ServerStats {
   uint64_t total_connections_received = 0;
@@ -63,11 +65,23 @@ class Server {
   const ParserLimits& parser_limits() const { return parser_limits_; }
 
   BlockingManager& blocking() { return *blocking_; }
+  // Durability: the append-only log (server/persistence/aof.h) and dataset loading.
+  Aof& aof() { return *aof_; }
+  bool loading() const;
+  // Channel subscriptions, message delivery, keyspace event flags, output buffer limits.
+  PubSub& pubsub() { return *pubsub_; }
   Database& db(int index) { return *dbs_[static_cast<size_t>(index)]; }
   int db_count() const { return static_cast<int>(dbs_.size()); }
 
   // Wall-clock time in milliseconds, cached per event; tests freeze it with SetFakeTime.
-  int64_t now_ms() const { return fake_time_ms_ >= 0 ? fake_time_ms_ : now_ms_; }
+  int64_t now_ms() const {
+    if (pinned_ms_ >= 0) return pinned_ms_;
+    return fake_time_ms_ >= 0 ? fake_time_ms_ : now_ms_;
+  }
+  // A script sees a single instant (keys do not expire under it, even while a busy script lets
+  // the loop run): while pinned (>= 0) now_ms() answers `ms`. -1 unpins.
+  void PinClock(int64_t ms) { pinned_ms_ = ms; }
+  int64_t pinned_clock() const { return pinned_ms_; }
   int64_t now_us() const;
   void RefreshClock();
   void SetFakeTime(int64_t ms) { fake_time_ms_ = ms; }
@@ -115,6 +129,15 @@ class Server {
   // and freeing closed sessions. Tests call it in place of the loop.
   void RunPendingWork();
 
+  // A script running past busy-reply-threshold keeps the loop serving clients from inside it;
+  // meanwhile the dispatcher answers their commands with this error (empty when no script is
+  // busy) and the periodic work that changes data (expiry, serving blocked clients) waits.
+  const std::string& busy_reply() const { return busy_reply_; }
+  void set_busy_reply(std::string reply) { busy_reply_ = std::move(reply); }
+
+  // State a family keeps per server (the scripting engine), destroyed with the server.
+  void Attach(std::shared_ptr<void> state) { attachments_.push_back(std::move(state)); }
+
   // CLIENT PAUSE: until `until_ms`, commands of the given kind wait.
   void PauseClients(int64_t until_ms, bool writes_only);
   void UnpauseClients();
@@ -135,6 +158,8 @@ class Server {
   ParserLimits parser_limits_;
   std::vector<std::unique_ptr<Database>> dbs_;
   std::unique_ptr<BlockingManager> blocking_;
+  std::unique_ptr<Aof> aof_;
+  std::unique_ptr<PubSub> pubsub_;
   std::vector<std::unique_ptr<net::Listener>> listeners_;
   std::map<uint64_t, Session*> sessions_;
   std::vector<Session*> pending_flush_;
@@ -157,6 +182,10 @@ class Server {
   uv_timer_t cron_;
   uv_signal_t sigterm_;
   uv_signal_t sigint_;
+  int64_t pinned_ms_ = -1;
+  std::string busy_reply_;
+  // Last member: destroyed first, while the rest of the server still exists.
+  std::vector<std::shared_ptr<void>> attachments_;
 };
 
 }  // namespace sluice

@@ -4,6 +4,7 @@
 
 #include "server/commands/dispatcher.h"
 #include "server/core/server.h"
+#include "server/pubsub/pubsub.h"
 
 namespace sluice {
 namespace {
@@ -62,6 +63,9 @@ void Session::OnClosed() {
   own_output_ = std::make_unique<std::string>();
   out_ = own_output_.get();
   reply_.set_output(out_);
+  // Held replies have nobody to go to any more.
+  held_output_.clear();
+  held_marks_.clear();
   own_input_ = std::make_unique<net::ReadBuffer>();
   in_ = own_input_.get();
   server_.ForgetSession(this);
@@ -106,7 +110,7 @@ void Session::ProcessInput() {
   processing_ = true;
   int budget = kCommandsPerTurn;
   while (!blocked_ && !closed_ && !postponed() && in_->pending() > 0) {
-    if (out_->size() > kOutputHighWater ||
+    if (out_->size() + held_output_.size() > kOutputHighWater ||
         (conn_ != nullptr && conn_->pending_output() > kOutputHighWater)) {
       // The peer is not reading its replies: stop reading its requests until it does, so a
       // slow reader costs bounded memory.
@@ -148,15 +152,51 @@ void Session::ProcessInput() {
   }
   if (in_->begin == in_->end) in_->begin = in_->end = 0;
   processing_ = false;
+  // client-output-buffer-limit for the client's own replies (published messages are checked
+  // as they are delivered).
+  server_.pubsub().EnforceOutputLimit(this);
   if (budget < 0 && !closed_) server_.ScheduleResume(this);
   server_.ScheduleFlush(this);
+}
+
+void Session::HoldOutput(uint64_t log_offset, bool until_synced) {
+  if (held_marks_.empty()) {
+    // Unsent output produced before this point goes with it, so the order of replies holds.
+    held_output_.append(*out_);
+    out_->clear();
+    reply_.set_output(&held_output_);
+  }
+  held_marks_.push_back(HeldMark{held_output_.size(), log_offset, until_synced});
+}
+
+bool Session::ReleaseOutput(uint64_t written, uint64_t synced) {
+  size_t release = 0;
+  while (!held_marks_.empty()) {
+    const HeldMark& mark = held_marks_.front();
+    if ((mark.until_synced ? synced : written) < mark.log_offset) break;
+    release = mark.end;
+    held_marks_.pop_front();
+  }
+  if (held_marks_.empty()) {
+    out_->append(held_output_);
+    held_output_.clear();
+    reply_.set_output(out_);
+    if (closed_ && conn_ != nullptr) conn_->CloseAfterFlush();
+  } else if (release > 0) {
+    out_->append(held_output_, 0, release);
+    held_output_.erase(0, release);
+    for (HeldMark& mark : held_marks_) mark.end -= release;
+  }
+  if (!out_->empty()) server_.ScheduleFlush(this);
+  return held_marks_.empty();
 }
 
 void Session::CloseAfterReply() {
   closed_ = true;
   if (conn_ != nullptr) {
     server_.ScheduleFlush(this);
-    conn_->CloseAfterFlush();
+    // Replies held for the log go out first (ReleaseOutput closes once they have).
+    if (held_marks_.empty()) conn_->CloseAfterFlush();
   }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -65,6 +66,8 @@ class Session : public net::ConnectionHandler {
   std::string lib_ver;
   ReplyMode reply_mode = ReplyMode::kOn;
   bool no_evict = false;
+  // False while requirepass is set and the client has not authenticated (AUTH, HELLO AUTH).
+  bool authenticated = true;
 
   int64_t created_ms() const { return created_ms_; }
   int64_t last_interaction_ms() const { return last_interaction_ms_; }
@@ -94,8 +97,11 @@ class Session : public net::ConnectionHandler {
   // Opaque state owned by the blocking module.
   void* block_state = nullptr;
 
-  // Subscribed channels and patterns count, maintained by the pub/sub family.
+  // Subscribed channels, patterns and shard channels, maintained by the pub/sub registry.
   size_t subscription_count = 0;
+  // client-output-buffer-limit: since when the pending output has been above the soft limit
+  // (0: it is not). Maintained by PubSub::EnforceOutputLimit.
+  int64_t output_soft_limit_since_ms = 0;
 
   // CLIENT NO-TOUCH: the client's reads leave keys' access times alone.
   bool no_touch = false;
@@ -103,6 +109,19 @@ class Session : public net::ConnectionHandler {
   // CLIENT PAUSE: a command that must wait is held here and the session reads no further input
   // until the pause ends and the server schedules it again.
   bool postponed() const { return !postponed_command_.empty(); }
+
+  // Durability (server/persistence): the replies of a command that wrote, and everything after
+  // them, wait in a held buffer until the log has written (or, when `until_synced`, synced)
+  // position `log_offset`; ReleaseOutput moves what is covered to output(), in order, and
+  // returns true once nothing is held.
+  void HoldOutput(uint64_t log_offset, bool until_synced);
+  bool ReleaseOutput(uint64_t written, uint64_t synced);
+  bool output_held() const { return !held_marks_.empty(); }
+  size_t held_output_size() const { return held_output_.size(); }
+  // Where pub/sub pushes (messages and subscription confirmations) go: what the client receives
+  // next, behind any held replies, and past CLIENT REPLY OFF / SKIP, which Redis does not apply
+  // to them.
+  std::string& push_output() { return held_marks_.empty() ? *out_ : held_output_; }
 
  private:
   Server& server_;
@@ -125,6 +144,13 @@ class Session : public net::ConnectionHandler {
   bool processing_ = false;
   bool paused_for_output_ = false;
   std::vector<std::string> postponed_command_;
+  struct HeldMark {
+    size_t end;  // held bytes up to here need the mark's log position
+    uint64_t log_offset;
+    bool until_synced;
+  };
+  std::string held_output_;
+  std::deque<HeldMark> held_marks_;
 };
 
 }  // namespace sluice

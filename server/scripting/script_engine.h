@@ -1,0 +1,168 @@
+// The scripting engine of one server: the EVAL script cache and its Lua state, the FUNCTION
+// libraries and theirs, the redis.* API scripts call, and the script in progress (which a slow
+// script turns into the server's busy state: from inside the script the event loop keeps
+// serving other clients, who may only kill it).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+extern "C" {
+#include <lauxlib.h>
+#include <lua.h>
+}
+
+#include "server/commands/command.h"
+
+namespace sluice {
+class Server;
+class Session;
+}  // namespace sluice
+
+namespace sluice::scripting {
+
+// Script flags, from an EVAL script's "#!lua flags=..." line or a function's registration.
+enum ScriptFlag : uint32_t {
+  kScriptNoWrites = 1 << 0,
+  kScriptAllowOom = 1 << 1,
+  kScriptAllowStale = 1 << 2,
+  kScriptNoCluster = 1 << 3,
+  kScriptAllowCrossSlotKeys = 1 << 4,
+  // An EVAL script without "#!": the behaviour scripts had before flags existed.
+  kScriptNoShebang = 1 << 5,
+};
+
+struct FunctionInfo {
+  std::string name;
+  std::string description;
+  bool has_description = false;
+  uint32_t flags = 0;
+  int ref = LUA_NOREF;  // the callback, in the functions state's registry
+};
+
+struct Library {
+  std::string name;
+  std::string code;
+  std::vector<FunctionInfo> functions;  // in registration order
+};
+
+enum class RestorePolicy { kAppend, kReplace, kFlush };
+
+class Engine {
+ public:
+  explicit Engine(Server& server);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // The engine of a server (created with it).
+  static Engine& Of(Server& server);
+
+  // EVAL script numkeys key... arg... / EVALSHA sha1 numkeys ...; `by_sha` for EVALSHA.
+  void Eval(CommandContext& ctx, bool by_sha, bool read_only);
+  // FCALL function numkeys key... arg...
+  void Fcall(CommandContext& ctx, bool read_only);
+
+  // SCRIPT LOAD: compiles and caches; returns the SHA1 or sets *error.
+  bool LoadScript(std::string_view body, std::string* sha, std::string* error);
+  bool ScriptExists(std::string_view sha) const;
+  void FlushScripts();
+
+  // FUNCTION LOAD: returns the library name or sets *error.
+  bool LoadLibrary(std::string_view code, bool replace, std::string* name, std::string* error);
+  bool DeleteLibrary(std::string_view name);
+  void FlushLibraries();
+  const std::map<std::string, Library, std::less<>>& libraries() const { return libraries_; }
+  size_t function_count() const { return functions_.size(); }
+  // FUNCTION DUMP / RESTORE, in Redis's payload format.
+  std::string DumpLibraries() const;
+  bool RestoreLibraries(std::string_view payload, RestorePolicy policy, std::string* error);
+
+  // SCRIPT KILL (from_eval_command) / FUNCTION KILL.
+  void Kill(CommandContext& ctx, bool from_script_command);
+  // FUNCTION STATS.
+  void ReplyStats(CommandContext& ctx);
+
+  // Test seams: `observer` runs at every instruction-count check of a running script (tests
+  // move the fake clock there); `pump` replaces the event-loop pass of a busy script.
+  void SetHookObserverForTesting(std::function<void()> observer) {
+    hook_observer_ = std::move(observer);
+  }
+  void SetEventPumpForTesting(std::function<void()> pump) { event_pump_ = std::move(pump); }
+
+ private:
+  struct EvalScript {
+    std::string body;
+    uint32_t flags = 0;
+    int ref = LUA_NOREF;
+  };
+  // The script in progress.
+  struct Run {
+    bool is_eval = true;
+    bool loading = false;  // a FUNCTION LOAD registering its functions
+    std::string name;      // SHA1 or function name
+    std::vector<std::string> command;
+    Session* caller = nullptr;
+    lua_State* L = nullptr;
+    int64_t start_ms = 0;
+    bool read_only = false;
+    bool wrote = false;
+    bool killed = false;
+    bool timed_out = false;
+    int resp = 2;
+    int db = 0;
+    Library* library = nullptr;  // loading: where register_function adds
+  };
+
+  lua_State* NewEvalState();
+  lua_State* NewFunctionsState();
+  bool CompileEval(std::string_view body, const std::string& sha, std::string* error);
+  // Runs the function on top of the stack with `nargs` arguments above it and replies.
+  void RunAndReply(CommandContext& ctx, Run& run, int nargs);
+  void PushArray(lua_State* L, ArgList items);
+  bool BuildLibrary(std::string_view code, bool replace_allowed, Library* out, std::string* error);
+  void ReleaseLibrary(Library& library);
+  int64_t NowMs() const;
+  void EnterBusy(Run& run);
+  void LeaveBusy(Run& run);
+
+  // redis.* implementations: return the number of results, or -1 with an error table pushed
+  // (the Lua-facing wrappers raise it once C++ locals are gone).
+  int DoCall(lua_State* L, bool raise);
+  int DoRegisterFunction(lua_State* L);
+  int DoLog(lua_State* L);
+  int DoSetResp(lua_State* L);
+  int DoSetRepl(lua_State* L);
+  int DoAclCheckCmd(lua_State* L);
+  // The count hook: true when the script must stop.
+  bool OnHook();
+
+  static int LuaCall(lua_State* L);
+  static int LuaPcall(lua_State* L);
+  static int LuaRegisterFunction(lua_State* L);
+  static int LuaLog(lua_State* L);
+  static int LuaSetResp(lua_State* L);
+  static int LuaSetRepl(lua_State* L);
+  static int LuaAclCheckCmd(lua_State* L);
+  static void CountHook(lua_State* L, lua_Debug* ar);
+
+  Server& server_;
+  lua_State* eval_lua_ = nullptr;
+  lua_State* functions_lua_ = nullptr;
+  std::unordered_map<std::string, EvalScript> scripts_;
+  std::map<std::string, Library, std::less<>> libraries_;
+  // Lowercased function name -> library name.
+  std::unordered_map<std::string, std::string> functions_;
+  std::unique_ptr<Session> script_session_;  // the client redis.call runs as
+  Run* run_ = nullptr;
+  std::function<void()> hook_observer_;
+  std::function<void()> event_pump_;
+};
+
+}  // namespace sluice::scripting
