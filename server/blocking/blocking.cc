@@ -147,6 +147,9 @@ bool BlockingManager::Unblock(Session* session, bool with_error) {
 void BlockingManager::Forget(Session* session) {
   if (blocked_.count(session) == 0) return;
   Release(session);
+  // An armed timer keeps the event loop alive: left pointing at a departed client's deadline,
+  // it would hold up shutdown until that deadline.
+  ArmTimer();
 }
 
 void BlockingManager::ArmTimer() {

@@ -50,6 +50,7 @@ bool Config::ParseMemory(std::string_view text, int64_t* out) {
 }
 
 void Config::Add(Param param) {
+  ParseInt64(param.value, &param.int_value);
   std::string name = param.name;
   params_.emplace(std::move(name), std::move(param));
 }
@@ -191,7 +192,9 @@ Config::Config() {
 }
 
 Config::Param* Config::Lookup(std::string_view name) {
-  auto it = params_.find(Lower(name));
+  // Callers in the server name parameters in lower case; only user input needs folding.
+  auto it = params_.find(name);
+  if (it == params_.end()) it = params_.find(Lower(name));
   if (it == params_.end()) return nullptr;
   if (!it->second.alias_of.empty()) return Lookup(it->second.alias_of);
   return &it->second;
@@ -215,9 +218,8 @@ const std::string& Config::Get(std::string_view name) const {
 }
 
 int64_t Config::GetInt(std::string_view name) const {
-  int64_t v = 0;
-  ParseInt64(Get(name), &v);
-  return v;
+  const Param* p = Lookup(name);
+  return p ? p->int_value : 0;
 }
 
 bool Config::Normalize(Param& p, const std::vector<std::string>& words, std::string* out,
@@ -271,8 +273,7 @@ bool Config::Normalize(Param& p, const std::vector<std::string>& words, std::str
         return false;
       }
       if (v < p.min) {
-        *error = "argument must be a memory value of at least " + std::to_string(p.min) +
-                 " bytes";
+        *error = "argument must be a memory value of at least " + std::to_string(p.min) + " bytes";
         return false;
       }
       *out = std::to_string(v);
@@ -324,6 +325,8 @@ bool Config::Set(std::string_view name, const std::vector<std::string>& words, b
     return false;
   }
   p->value = std::move(value);
+  p->int_value = 0;
+  ParseInt64(p->value, &p->int_value);
   for (auto& cb : p->on_change) cb(*p);
   return true;
 }

@@ -32,6 +32,9 @@ class Config {
     std::function<bool(const std::string&, const std::vector<std::string>&, std::string*,
                        std::string*)>
         normalize;
+    // value parsed as an integer (0 if it is not one), kept so hot paths can read numeric
+    // parameters without parsing text on every command.
+    int64_t int_value = 0;
   };
 
   Config();

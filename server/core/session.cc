@@ -37,9 +37,7 @@ Session::Session(Server& server, uint64_t id, net::Connection* conn)
   created_ms_ = last_interaction_ms_ = server.now_ms();
 }
 
-Session::~Session() {
-  if (own_input_) own_input_->Release();
-}
+Session::~Session() = default;
 
 void Session::OnReadable() {
   server_.RefreshClock();

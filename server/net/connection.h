@@ -23,6 +23,11 @@ struct ReadBuffer {
   size_t end = 0;    // one past the last received byte
   size_t capacity = 0;
 
+  ReadBuffer() = default;
+  ReadBuffer(const ReadBuffer&) = delete;
+  ReadBuffer& operator=(const ReadBuffer&) = delete;
+  ~ReadBuffer() { Release(); }
+
   size_t pending() const { return end - begin; }
   void Reserve(size_t free_bytes);
   void Compact();

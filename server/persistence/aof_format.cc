@@ -1,6 +1,7 @@
 #include "server/persistence/aof_format.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace sluice {
 namespace {
@@ -99,9 +100,53 @@ void AofWriter::Arg(int64_t value) {
   Arg(std::string_view(p, static_cast<size_t>(end - p)));
 }
 
+namespace {
+
+size_t DecimalDigits(uint64_t n) {
+  size_t digits = 1;
+  while (n >= 10) {
+    n /= 10;
+    ++digits;
+  }
+  return digits;
+}
+
+// Writes kind, n and CRLF ending exactly at `end`; returns where it starts.
+char* PutHeaderBefore(char* end, char kind, uint64_t n) {
+  char* p = end;
+  *--p = '\n';
+  *--p = '\r';
+  do {
+    *--p = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  *--p = kind;
+  return p;
+}
+
+}  // namespace
+
+// Every write command goes through here, so the record is sized first and written with one
+// resize rather than a string append per header and argument.
 void AofWriter::Command(std::span<const std::string_view> args) {
-  Begin(args.size());
-  for (std::string_view a : args) Arg(a);
+  ++commands_;
+  size_t total = 3 + DecimalDigits(args.size());
+  for (std::string_view a : args) total += 5 + DecimalDigits(a.size()) + a.size();
+  size_t start = out_->size();
+  out_->resize(start + total);
+  char* p = out_->data() + start;
+  size_t header = 3 + DecimalDigits(args.size());
+  PutHeaderBefore(p + header, '*', args.size());
+  p += header;
+  for (std::string_view a : args) {
+    size_t len_header = 3 + DecimalDigits(a.size());
+    PutHeaderBefore(p + len_header, '$', a.size());
+    p += len_header;
+    if (!a.empty()) memcpy(p, a.data(), a.size());
+    p += a.size();
+    *p++ = '\r';
+    *p++ = '\n';
+  }
 }
 
 AofParse ParseAofRecord(std::string_view in, std::vector<std::string_view>* args, size_t* consumed,

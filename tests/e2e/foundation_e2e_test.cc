@@ -461,7 +461,7 @@ TEST_F(RedisCliTest, PipeMode) {
 class SlowClientTest : public SharedServerTest<SlowClientTest> {};
 
 TEST_F(SlowClientTest, UnreadRepliesDoNotGrowMemoryWithoutBound) {
-  constexpr long kRssLimitKb = 300 * 1024;
+  constexpr long kRssLimitKb = 300 * 1024 * kRssScale;
   constexpr int kGets = 2000;
   auto c = Connect();
   ASSERT_TRUE(c && !c->err);

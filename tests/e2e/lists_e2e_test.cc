@@ -175,6 +175,30 @@ TEST_F(ListsE2eTest, WaiterThatHangsUpIsForgotten) {
   EXPECT_EQ(Strings(r.get()), (std::vector<std::string>{"e2e:gone", "a"}));
 }
 
+// A client blocked with a long timeout when the server is told to stop must not hold the
+// server up: SIGTERM exits cleanly well before that timeout, whether the client hung up first
+// or is still connected.
+TEST_F(ListsE2eTest, BlockedClientsDoNotDelayShutdown) {
+  for (bool hang_up_first : {true, false}) {
+    ServerProcess server;
+    ASSERT_TRUE(server.Start()) << server.error();
+    auto admin = server.Connect();
+    ASSERT_TRUE(admin);
+    auto waiter = server.Connect();
+    ASSERT_TRUE(waiter);
+    ASSERT_EQ(redisAppendCommand(waiter.get(), "BLPOP e2e:never 3600"), REDIS_OK);
+    int done = 0;
+    while (!done) ASSERT_EQ(redisBufferWrite(waiter.get(), &done), REDIS_OK);
+    ASSERT_TRUE(WaitForBlockedClients(admin.get(), 1));
+    if (hang_up_first) {
+      waiter.reset();
+      ASSERT_TRUE(WaitForBlockedClients(admin.get(), 0));
+    }
+    ExitStatus status = server.Stop(/*grace=*/30s);
+    EXPECT_TRUE(status.ok()) << "hang_up_first=" << hang_up_first << ": " << status.ToString();
+  }
+}
+
 TEST_F(ListsE2eTest, RedisCliShowsATimedOutBrpopAsNil) {
   auto admin = Connect();
   ASSERT_TRUE(admin);
