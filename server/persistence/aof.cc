@@ -877,14 +877,18 @@ void Aof::WaitForRewrite() {
   FinishRewrite(pid, WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+uint64_t Aof::GrowthPercent() const {
+  // As Redis: with no base yet, growth is measured from one byte.
+  uint64_t base = base_size_ > 0 ? base_size_ : 1;
+  return current_size_ <= base ? 0 : (current_size_ - base) * 100 / base;
+}
+
 bool Aof::RewriteDue() const {
   if (!logging_ || enabling_) return false;
   int64_t percentage = server_.config().GetInt("auto-aof-rewrite-percentage");
   int64_t min_size = server_.config().GetInt("auto-aof-rewrite-min-size");
   if (percentage <= 0 || current_size_ < static_cast<uint64_t>(min_size)) return false;
-  uint64_t base = base_size_ > 0 ? base_size_ : 1;
-  if (current_size_ <= base) return false;
-  return (current_size_ - base) * 100 / base >= static_cast<uint64_t>(percentage);
+  return GrowthPercent() >= static_cast<uint64_t>(percentage);
 }
 
 void Aof::Cron() {
@@ -907,8 +911,7 @@ void Aof::Cron() {
     error = StartBackgroundRewrite();
   } else if (retry_due && RewriteDue()) {
     LogNotice("Starting automatic rewriting of AOF on %llu%% growth",
-              static_cast<unsigned long long>(
-                  base_size_ > 0 ? (current_size_ - base_size_) * 100 / base_size_ : 0));
+              static_cast<unsigned long long>(GrowthPercent()));
     error = StartBackgroundRewrite();
   }
   if (!error.empty()) {

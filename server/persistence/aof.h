@@ -165,6 +165,8 @@ class Aof : public AofEmitter {
   void StartWorker();
   void OnFsyncDone();
   void UpdateCurrentSize();
+  // How far the log has grown past its last base, in percent.
+  uint64_t GrowthPercent() const;
   bool RewriteDue() const;
 
   static void OnAsync(uv_async_t* handle);

@@ -661,6 +661,48 @@ TEST_F(AofTest, BackgroundRewriteKeepsWhatIsWrittenMeanwhile) {
   EXPECT_EQ(Dataset(), before);
 }
 
+// auto-aof-rewrite-percentage: once the log has grown that far past its last base (and is at
+// least auto-aof-rewrite-min-size), the cron starts a rewrite by itself.
+TEST_F(AofTest, GrowthPastThePercentageStartsARewrite) {
+  auto info_number = [&](const std::string& field) {
+    std::string info = Run({"INFO", "persistence"}).str;
+    size_t at = info.find(field + ":");
+    EXPECT_NE(at, std::string::npos) << field;
+    return at == std::string::npos ? -1 : std::stoll(info.substr(at + field.size() + 1));
+  };
+  EXPECT_EQ(Run({"CONFIG", "SET", "auto-aof-rewrite-min-size", "4096"}), "OK");
+  EXPECT_EQ(Run({"CONFIG", "SET", "auto-aof-rewrite-percentage", "100"}), "OK");
+  Run({"SET", "seed", std::string(3000, 'x')});
+  EXPECT_EQ(Run({"BGREWRITEAOF"}), "Background append only file rewriting started");
+  aof().WaitForRewrite();
+  int64_t base = info_number("aof_base_size");
+  ASSERT_GT(base, 3000);
+  // Grow the log to just under twice the base: no rewrite yet.
+  int i = 0;
+  while (info_number("aof_current_size") + 200 < 2 * base) {
+    Run({"SET", "k" + std::to_string(i++), std::string(100, 'v')});
+  }
+  AdvanceTime(1000);
+  EXPECT_FALSE(aof().rewrite_in_progress());
+  EXPECT_NE(Run({"INFO", "persistence"}).str.find("aof_rewrites:1"), std::string::npos);
+  // Past 100% growth the next cron run starts one.
+  while (info_number("aof_current_size") < 2 * base) {
+    Run({"SET", "k" + std::to_string(i++), std::string(100, 'v')});
+  }
+  AdvanceTime(1000);
+  EXPECT_TRUE(aof().rewrite_in_progress());
+  aof().WaitForRewrite();
+  EXPECT_NE(Run({"INFO", "persistence"}).str.find("aof_rewrites:2"), std::string::npos);
+  // A percentage of 0 turns the trigger off, however far the log grows.
+  EXPECT_EQ(Run({"CONFIG", "SET", "auto-aof-rewrite-percentage", "0"}), "OK");
+  base = info_number("aof_base_size");
+  while (info_number("aof_current_size") < 3 * base) {
+    Run({"SET", "k" + std::to_string(i++), std::string(100, 'v')});
+  }
+  AdvanceTime(1000);
+  EXPECT_FALSE(aof().rewrite_in_progress());
+}
+
 TEST_F(AofTest, BgsaveScheduleRunsAfterTheCurrentRewrite) {
   Run({"SET", "a", "1"});
   EXPECT_EQ(Run({"BGSAVE"}), "Background saving started");
