@@ -1,5 +1,5 @@
 # The two commands of the README: `make run` and `make test`. Everything else is detail.
-.PHONY: all deps build run test test-release test-asan fuzz clean
+.PHONY: all deps build run test test-release compat test-asan fuzz clean
 
 JOBS ?= $(shell nproc)
 RELEASE_DIR := build/release
@@ -21,11 +21,16 @@ run: build
 	exec $(RELEASE_DIR)/sluice-server --port 6379 --bind 127.0.0.1 --dir ./data
 
 test: build
-	@$(MAKE) --no-print-directory test-release test-asan fuzz
+	@$(MAKE) --no-print-directory test-release compat test-asan fuzz
 
 test-release:
 	@echo "== tests (Release)"
 	@cd $(RELEASE_DIR) && ctest --output-on-failure
+
+# Real client libraries, job-queue libraries and Redis's own tools against the Release server
+# (redis-compat/README.md; `redis-compat/run.sh --server redis` runs them against redis-server).
+compat: build
+	@redis-compat/run.sh --bin $(CURDIR)/$(RELEASE_DIR)/sluice-server
 
 test-asan:
 	@echo "== tests (ASan+UBSan)"

@@ -3,8 +3,14 @@
 #
 # Usage: bench/callgrind.sh [options] [TESTS]
 #
-#   TESTS             comma-separated redis-benchmark -t names
+#   TESTS             comma-separated redis-benchmark -t names and/or custom commands
+#                     NAME=command (shell-quoted words, run by redis-benchmark as
+#                     given, e.g. 'XADD=xadd s * f v')
 #                     (default ping_mbulk,set,get,incr,lpush,rpush,lpop,rpop)
+#   --setup CMD       a command (shell-quoted words) sent to the server after every
+#                     start, baselines included, before anything is measured, e.g.
+#                     "SCRIPT LOAD 'return 1'" for an EVALSHA workload (repeatable;
+#                     an error reply aborts)
 #   --sluice PATH     Sluice binary (default build/release/sluice-server)
 #   --redis PATH      redis-server binary (default redis-server)
 #   -n, --requests N  commands per measured run (default 20000)
@@ -23,7 +29,8 @@
 # the PING; timer work that grows with wall-clock time (server cron and the like)
 # is taken out at a rate measured from a second baseline run that idles for
 # --idle seconds.  lpop and rpop pop from a list filled by an lpush run of N
-# elements first; their baseline includes the same fill.
+# elements first; their baseline includes the same fill.  Set-up commands run in
+# every run, baselines too, so their cost cancels out.
 #
 #   instructions/command = (Ir(run) - Ir(baseline) - idle_rate * extra_seconds) / N
 set -euo pipefail
@@ -40,6 +47,7 @@ IDLE=10
 ONLY=""
 VERBOSE=0
 KEEP=0
+SETUP=()
 PIPELINE=16
 CLIENTS=10
 START_TIMEOUT=120
@@ -55,6 +63,7 @@ while [[ $# -gt 0 ]]; do
     --redis-args) REDIS_ARGS=$2; shift 2 ;;
     --idle) IDLE=$2; shift 2 ;;
     --only) ONLY=$2; shift 2 ;;
+    --setup) SETUP+=("$2"); shift 2 ;;
     -v|--verbose) VERBOSE=1; shift ;;
     --keep) KEEP=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -127,6 +136,26 @@ free_port() {
 
 now() { date +%s.%N; }
 
+# words STRING: prints the shell-quoted words of STRING, NUL-terminated.
+words() {
+  python3 -c 'import shlex, sys; sys.stdout.write("".join(w + "\0" for w in shlex.split(sys.argv[1])))' "$1"
+}
+
+# run_setup PORT: sends the --setup commands; fails on an error reply.
+run_setup() {
+  [[ ${#SETUP[@]} -gt 0 ]] || return 0
+  python3 - "$1" "${SETUP[@]}" <<'PY'
+import shlex, sys
+sys.path.insert(0, "bench")
+import compare
+port = int(sys.argv[1])
+for line in sys.argv[2:]:
+    reply = compare.command(port, *shlex.split(line), timeout=60.0)
+    if isinstance(reply, compare.BenchError):
+        sys.exit("set-up command %s failed: %s" % (line, reply))
+PY
+}
+
 # start_server NAME: starts NAME under callgrind, sets VG_PID, PORT, OUT, T_READY.
 start_server() {
   local name=$1 bin dir
@@ -154,6 +183,10 @@ start_server() {
       return 1
     fi
     if [[ $(timeout 5 redis-cli -h 127.0.0.1 -p "$PORT" ping 2>/dev/null) == PONG ]]; then
+      if ! run_setup "$PORT"; then
+        stop_server
+        return 1
+      fi
       T_READY=$(now)
       return 0
     fi
@@ -174,12 +207,21 @@ finish_run() {
   [[ -n $IR ]] || { echo "no instruction total in $OUT" >&2; return 1; }
 }
 
+# A custom test's label maps to its command line (NAME=command in TESTS).
+declare -A CUSTOM=()
+
 bench() { # bench PORT TEST REQUESTS
-  redis-benchmark -h 127.0.0.1 -p "$1" -n "$3" -c "$CLIENTS" -P "$PIPELINE" -t "$2" -q --csv \
+  local what
+  if [[ -n ${CUSTOM[$2]+set} ]]; then
+    mapfile -t -d '' what < <(words "${CUSTOM[$2]}")
+  else
+    what=(-t "$2")
+  fi
+  redis-benchmark -h 127.0.0.1 -p "$1" -n "$3" -c "$CLIENTS" -P "$PIPELINE" -q --csv "${what[@]}" \
     >"$WORK/bench.out" 2>&1 || { sed -n '/rror/{p;q}' "$WORK/bench.out" >&2; return 1; }
 }
 
-needs_fill() { [[ $1 == lpop || $1 == rpop ]]; }
+needs_fill() { [[ -z ${CUSTOM[$1]+set} && ( $1 == lpop || $1 == rpop ) ]]; }
 
 # measure NAME TEST: sets IR and ELAPSED; TEST may be "-" (baseline) or "fill" (fill only).
 measure() {
@@ -201,7 +243,26 @@ measure() {
 }
 
 declare -A RESULT
-IFS=, read -ra test_list <<<"$TESTS"
+IFS=, read -ra items <<<"$TESTS"
+test_list=()
+for item in "${items[@]}"; do
+  item=${item#"${item%%[![:space:]]*}"}  # leading blanks
+  [[ -n $item ]] || continue
+  if [[ $item == *=* ]]; then
+    label=${item%%=*}
+    cmd=${item#*=}
+    mapfile -t -d '' cmd_words < <(words "$cmd") || true
+    if [[ -z $label || ${#cmd_words[@]} == 0 ]]; then
+      echo "bad custom test '$item' (want NAME=command args)" >&2
+      exit 2
+    fi
+    CUSTOM[$label]=$cmd
+    test_list+=("$label")
+  else
+    test_list+=("$item")
+  fi
+done
+[[ ${#test_list[@]} -gt 0 ]] || { echo "no tests given" >&2; exit 2; }
 for name in "${SERVERS[@]}"; do
   echo "$name: baselines" >&2
   measure "$name" - || { echo "$name: baseline failed" >&2; exit 1; }

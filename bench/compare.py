@@ -12,6 +12,11 @@ Workloads are redis-benchmark `-t` tests (ping_inline, ping_mbulk, set, get,
 incr, mset, lpush, rpush, lpop, rpop, lrange_100, ...) or custom commands given
 as NAME=command, e.g. "LMOVE=lmove mylist mylist2 left right".
 
+Set-up commands (--setup, repeatable) run on each server whenever it starts,
+before any measured run: e.g. --setup "SCRIPT LOAD 'return 1'" so that an
+EVALSHA workload can name the script by its SHA1, which is the same on both
+servers (the SHA1 of the script's text).
+
 Only the Python standard library is used.
 """
 
@@ -137,8 +142,9 @@ def _option_names(args):
 
 
 class Server:
-    def __init__(self, name, binary, extra_args, defaults, workdir, start_timeout):
+    def __init__(self, name, binary, extra_args, defaults, workdir, start_timeout, setup=()):
         self.name = name
+        self.setup = list(setup)  # commands (argv lists) run after every start
         self.binary = binary
         self.extra_args = extra_args
         self.defaults = defaults  # list of (option, [values]) applied unless overridden
@@ -177,6 +183,7 @@ class Server:
                     break
                 if self.ping():
                     log("%s: started %s on port %d" % (self.name, shlex.join(argv), self.port))
+                    self.run_setup()
                     return
                 time.sleep(0.05)
             else:
@@ -184,6 +191,19 @@ class Server:
                 self.stop()
         raise BenchError("%s failed to start (%s); log tail:\n%s"
                          % (self.name, last_err, self.log_tail()))
+
+    def run_setup(self):
+        for argv in self.setup:
+            try:
+                reply = command(self.port, *argv, timeout=30.0)
+            except (OSError, ValueError) as e:
+                reply = BenchError(str(e) or type(e).__name__)
+            if isinstance(reply, BenchError):
+                self.stop()
+                raise BenchError("%s: set-up command %s failed: %s"
+                                 % (self.name, shlex.join(argv), reply))
+            shown = reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+            log("%s: set-up %s -> %r" % (self.name, shlex.join(argv)[:60], shown))
 
     def log_tail(self, lines=15):
         try:
@@ -467,6 +487,10 @@ def parse_args(argv):
                     help="extra workload names whose list '%s' is refilled before each run "
                          "(lpop, rpop and custom list-popping commands on '%s' are refilled "
                          "automatically)" % (BENCH_LIST_KEY, BENCH_LIST_KEY))
+    ap.add_argument("--setup", action="append", metavar="COMMAND", default=[],
+                    help="a command (shell-quoted words) run on both servers after each start, "
+                         "before the measured runs, e.g. \"SCRIPT LOAD 'return 1'\" "
+                         "(repeatable; an error reply aborts)")
     ap.add_argument("--quick", action="store_true",
                     help="smoke run: 3 pairs, 20000 requests unless given explicitly")
     ap.add_argument("--sluice-args", default="",
@@ -499,6 +523,12 @@ def parse_args(argv):
         ap.error("--pipeline wants positive integers")
     if args.pairs < 1 or args.requests < 1 or args.clients < 1 or args.pipeline_scale < 1:
         ap.error("--pairs, --requests, --clients and --pipeline-scale must be positive")
+    try:
+        args.setup_argvs = [shlex.split(c) for c in args.setup]
+    except ValueError as e:
+        ap.error("--setup: %s" % e)
+    if any(not argv for argv in args.setup_argvs):
+        ap.error("--setup wants a command")
     return args
 
 
@@ -530,9 +560,10 @@ def main(argv=None):
     workdir = tempfile.mkdtemp(prefix="sluice-bench-")
     servers = {
         "sluice": Server("sluice", args.sluice, shlex.split(args.sluice_args), [],
-                         workdir, args.start_timeout),
+                         workdir, args.start_timeout, args.setup_argvs),
         "redis": Server("redis", args.redis, shlex.split(args.redis_args),
-                        [("save", [""]), ("appendonly", ["no"])], workdir, args.start_timeout),
+                        [("save", [""]), ("appendonly", ["no"])], workdir, args.start_timeout,
+                        args.setup_argvs),
     }
     runner = Runner(args)
     results = []
@@ -581,6 +612,8 @@ def main(argv=None):
     elapsed = time.monotonic() - started
     print("Sluice: %s %s" % (args.sluice, args.sluice_args))
     print("redis:  %s (%s) %s" % (args.redis, tool_version(args.redis) or "?", args.redis_args))
+    for c in args.setup:
+        print("set-up: %s" % shlex.join(shlex.split(c)))
     print("%d pairs, %d clients, %d requests at -P 1 (x min(P, %d) when pipelined); "
           "ratio = Sluice / redis, median of per-pair ratios; %.0fs"
           % (args.pairs, args.clients, args.requests, args.pipeline_scale, elapsed))
@@ -605,6 +638,7 @@ def main(argv=None):
                 "pairs": args.pairs, "requests": args.requests,
                 "pipeline_scale": args.pipeline_scale, "clients": args.clients,
                 "pipelines": args.pipelines,
+                "setup": args.setup,
                 "workloads": [{"name": w.name, "test": w.test, "command": w.command,
                                "prefill": w.prefill} for w in workloads],
                 "cpus": os.cpu_count(),

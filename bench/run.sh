@@ -11,6 +11,9 @@
 #   quick       the foundation workloads with few requests and 3 pairs (smoke run)
 #   pubsub      PUBLISH to a channel without subscribers at -P 1 and -P 16, 5 pairs
 #               (fan-out to subscribers: bench/pubsub_fanout.py)
+#   scripting   EVALSHA of a one-command script (LPUSH) and of a five-command one, next to
+#               the bare LPUSH they are compared with, at -P 1 and -P 16, 5 pairs; the
+#               scripts are loaded with SCRIPT LOAD on both servers first
 #   list        print the suites
 #
 # Extra options go to bench/compare.py, e.g. `bench/run.sh lists --pairs 7 --json out.json`
@@ -25,6 +28,19 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
+# The scripting suite's scripts. EVALSHA names a script by the SHA1 of its text, so the
+# workloads can embed it; compare.py loads the scripts (--setup) before measuring.
+LPUSH_SCRIPT="return redis.call('LPUSH', KEYS[1], ARGV[1])"
+# A job submission: queue the job, record it, count it, keep the counter a day, report the depth.
+FIVE_SCRIPT="redis.call('LPUSH', KEYS[1], ARGV[1]) \
+redis.call('HSET', KEYS[2], 'last', ARGV[1]) \
+redis.call('INCR', KEYS[3]) \
+redis.call('EXPIRE', KEYS[3], 86400) \
+return redis.call('LLEN', KEYS[1])"
+sha1() { printf '%s' "$1" | sha1sum | cut -c1-40; }
+scripting_tests="LPUSH=lpush sq job,EVALSHA_LPUSH=evalsha $(sha1 "$LPUSH_SCRIPT") 1 sq job"
+scripting_tests+=",EVALSHA_5CMD=evalsha $(sha1 "$FIVE_SCRIPT") 3 sq sh sc job"
+
 # Each suite is a line of compare.py options; add a suite by adding an entry.
 declare -A SUITES=(
   [foundation]="--tests PING_INLINE,PING_MBULK,SET,GET,INCR,MSET --pipeline 1,16 --pairs 5"
@@ -32,6 +48,9 @@ declare -A SUITES=(
   [streams]="--tests 'XADD=xadd s * f v,XRANGE_10=xrange s - + COUNT 10' --pipeline 1,16 --pairs 5"
   [quick]="--tests PING_INLINE,PING_MBULK,SET,GET,INCR,MSET --pipeline 1,16 --quick"
   [pubsub]="--tests 'PUBLISH=publish channel message' --pipeline 1,16 --pairs 5"
+  [scripting]="--tests $(printf %q "$scripting_tests") --pipeline 1,16 --pairs 5 \
+    --setup $(printf %q "SCRIPT LOAD $(printf %q "$LPUSH_SCRIPT")") \
+    --setup $(printf %q "SCRIPT LOAD $(printf %q "$FIVE_SCRIPT")")"
 )
 
 suite=foundation

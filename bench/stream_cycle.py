@@ -7,8 +7,13 @@ until the stream is drained. The figure is messages read and acknowledged per se
 time; the servers take turns going first from one pair to the next. Batches keep the Python
 clients' own cost small next to the servers' work.
 
+Pipeline depth P (like redis-benchmark's -P): each worker sends P XREADGROUP commands in one
+write, reads their P replies, then sends the XACKs of everything it got in one write and reads
+their replies; P = 1 is one command per round trip. Every depth in --pipeline is measured in
+every pair.
+
 Usage: bench/stream_cycle.py [--sluice PATH] [--redis PATH] [--pairs N] [--messages N]
-                             [--workers N] [--batch N]
+                             [--workers N] [--batch N] [--pipeline 1,16]
 """
 import argparse
 import multiprocessing
@@ -37,33 +42,42 @@ def fill(port, messages):
                     raise reply
 
 
-def worker(port, index, batch, done):
+def worker(port, index, batch, pipeline, done):
     consumer = b"worker-%d" % index
+    read = compare._encode([b"XREADGROUP", b"GROUP", b"g", consumer, b"COUNT",
+                            str(batch).encode(), b"STREAMS", b"s", b">"])
     handled = 0
     with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
         reader = compare._Reader(s)
-        while True:
-            s.sendall(compare._encode([b"XREADGROUP", b"GROUP", b"g", consumer, b"COUNT",
-                                       str(batch).encode(), b"STREAMS", b"s", b">"]))
-            reply = reader.reply()
-            if reply is None:
+        drained = False
+        while not drained:
+            s.sendall(read * pipeline)
+            batches = []
+            for _ in range(pipeline):
+                reply = reader.reply()
+                if isinstance(reply, compare.BenchError):
+                    raise reply
+                if reply is None:  # nothing left to deliver
+                    drained = True
+                else:
+                    batches.append([entry[0] for entry in reply[0][1]])
+            if not batches:
                 break
-            entries = reply[0][1]
-            ids = [entry[0] for entry in entries]
-            s.sendall(compare._encode([b"XACK", b"s", b"g"] + ids))
-            acked = reader.reply()
-            if acked != len(ids):
-                raise compare.BenchError("XACK acknowledged %r of %d" % (acked, len(ids)))
-            handled += len(ids)
+            s.sendall(b"".join(compare._encode([b"XACK", b"s", b"g"] + ids) for ids in batches))
+            for ids in batches:
+                acked = reader.reply()
+                if acked != len(ids):
+                    raise compare.BenchError("XACK acknowledged %r of %d" % (acked, len(ids)))
+                handled += len(ids)
     done.put(handled)
 
 
-def run_once(port, messages, workers, batch):
+def run_once(port, messages, workers, batch, pipeline):
     compare.command(port, "DEL", "s")
     fill(port, messages)
     compare.command(port, "XGROUP", "CREATE", "s", "g", "0")
     done = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=worker, args=(port, i, batch, done))
+    procs = [multiprocessing.Process(target=worker, args=(port, i, batch, pipeline, done))
              for i in range(workers)]
     start = time.monotonic()
     for p in procs:
@@ -86,7 +100,18 @@ def main():
     parser.add_argument("--messages", type=int, default=200000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--batch", type=int, default=50)
+    parser.add_argument("--pipeline", default="1,16",
+                        help="comma-separated pipeline depths (default: %(default)s)")
     args = parser.parse_args()
+    try:
+        pipelines = [int(p) for p in args.pipeline.split(",") if p.strip()]
+    except ValueError:
+        parser.error("--pipeline wants comma-separated integers")
+    if not pipelines or min(pipelines) < 1:
+        parser.error("--pipeline wants positive integers")
+    # The servers run in their own directories: binaries are resolved first.
+    args.sluice = compare.resolve_binary(args.sluice, "Sluice")
+    args.redis = compare.resolve_binary(args.redis, "redis-server")
     with tempfile.TemporaryDirectory(prefix="sluice-bench-") as workdir:
         servers = {
             "sluice": compare.Server("sluice", args.sluice, [], [], workdir, 10.0),
@@ -96,22 +121,24 @@ def main():
         try:
             for s in servers.values():
                 s.start()
-            rates = {"sluice": [], "redis": []}
-            ratios = []
+            rates = {(name, p): [] for name in servers for p in pipelines}
+            ratios = {p: [] for p in pipelines}
             for pair in range(args.pairs):
                 order = ["sluice", "redis"] if pair % 2 == 0 else ["redis", "sluice"]
-                for name in order:
-                    rates[name].append(run_once(servers[name].port, args.messages, args.workers,
-                                                args.batch))
-                ratios.append(rates["sluice"][-1] / rates["redis"][-1])
-                compare.log("pair %d: sluice %.0f msg/s, redis %.0f msg/s" %
-                            (pair + 1, rates["sluice"][-1], rates["redis"][-1]))
-            print("%-28s %12s %12s %7s %6s %6s" % ("workload", "sluice msg/s", "redis msg/s",
-                                                   "ratio", "min", "max"))
-            print("%-28s %12.0f %12.0f %7.2f %6.2f %6.2f" % (
-                "XREADGROUP+XACK batch %d" % args.batch, statistics.median(rates["sluice"]),
-                statistics.median(rates["redis"]), statistics.median(ratios), min(ratios),
-                max(ratios)))
+                for p in pipelines:
+                    for name in order:
+                        rates[name, p].append(run_once(servers[name].port, args.messages,
+                                                       args.workers, args.batch, p))
+                    ratios[p].append(rates["sluice", p][-1] / rates["redis", p][-1])
+                    compare.log("pair %d -P %d: sluice %.0f msg/s, redis %.0f msg/s" %
+                                (pair + 1, p, rates["sluice", p][-1], rates["redis", p][-1]))
+            print("%-28s %4s %12s %12s %7s %6s %6s" % ("workload", "-P", "sluice msg/s",
+                                                       "redis msg/s", "ratio", "min", "max"))
+            for p in pipelines:
+                print("%-28s %4d %12.0f %12.0f %7.2f %6.2f %6.2f" % (
+                    "XREADGROUP+XACK batch %d" % args.batch, p,
+                    statistics.median(rates["sluice", p]), statistics.median(rates["redis", p]),
+                    statistics.median(ratios[p]), min(ratios[p]), max(ratios[p])))
         finally:
             for s in servers.values():
                 s.stop()

@@ -6,7 +6,17 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-dev
   libuv1-dev liblua5.1-0-dev lua-cjson-dev lua-bitop-dev libhiredis-dev libgtest-dev
   redis-server redis-tools python3 valgrind
+  # redis-compat: the client and job-queue libraries run against the server (Node.js packages
+  # come from redis-compat/package-lock.json)
+  python3-redis python3-rq python3-celery
+  ruby ruby-redis ruby-sidekiq
+  php-cli php-redis php-predis php-illuminate-queue php-illuminate-redis php-illuminate-events
+  php-symfony-messenger php-symfony-redis-messenger php-symfony-event-dispatcher
 )
+# Node.js 20 or later (the queue libraries require it) comes with the machine; Debian's 18 only
+# where there is none.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -241,7 +241,7 @@ void KillClient(CommandContext& ctx, Session* session) {
 }
 
 // CLIENT KILL <ip:port | <[ID client-id] | [TYPE <NORMAL | MASTER | SLAVE | REPLICA | PUBSUB>] |
-//     [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME <YES | NO>]> [...]>
+//     [USER username] | [ADDR ip:port] | [LADDR ip:port] | [SKIPME yes/no]> ...>
 void CmdClientKill(CommandContext& ctx) {
   if (ctx.argc() == 3) {
     // The old form: one address, OK or an error.
@@ -572,9 +572,9 @@ void RegisterClientFamily(CommandTable& table) {
   subs.push_back(Sub("client|getname", 2, kClientFlags, "2.6.9",
                      "Returns the name of the connection.", "", CmdClientGetName));
   subs.push_back(Sub("client|kill", -3, kAdmin, "2.4.0", "Terminates open connections.",
-                     "<ip:port | [ID client-id:integer] | [TYPE <NORMAL | MASTER | SLAVE | "
+                     "<ip:port | <[ID client-id:integer] | [TYPE <NORMAL | MASTER | SLAVE | "
                      "REPLICA | PUBSUB>] | [USER username] | [ADDR ip:port] | [LADDR ip:port] | "
-                     "[SKIPME <YES | NO>]>",
+                     "[SKIPME yes/no]> ...>",
                      CmdClientKill, "O(N) where N is the number of client connections"));
   subs.push_back(Sub("client|pause", -3, kAdmin, "3.0.0",
                      "Suspends commands processing for a while.", "timeout:integer [WRITE | ALL]",

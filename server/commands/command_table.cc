@@ -258,10 +258,11 @@ class SyntaxParser {
     }
     // A token followed by a single argument, or by a required choice or group, documents as
     // that argument carrying the token (Redis's "TYPE <NORMAL | ...>" is a oneof with a token).
+    // An optional token stands alone: "[REPLACE] function-code" is two arguments.
     std::vector<DocArg> merged;
     for (size_t i = 0; i < items.size(); ++i) {
-      bool takes_token = i + 1 < items.size() && items[i + 1].type != "pure-token" &&
-                         items[i + 1].token.empty() &&
+      bool takes_token = !items[i].optional && i + 1 < items.size() &&
+                         items[i + 1].type != "pure-token" && items[i + 1].token.empty() &&
                          ((items[i + 1].type != "oneof" && items[i + 1].type != "block") ||
                           (!items[i + 1].optional && !items[i + 1].multiple));
       if (items[i].type == "pure-token" && !items[i].multiple && takes_token) {

@@ -126,6 +126,14 @@ size_t NodeMaxEntries(CommandContext& ctx) {
   return static_cast<size_t>(ctx.server.config().GetInt("stream-node-max-entries"));
 }
 
+// An attempted read or claim by a consumer that exists: XINFO CONSUMERS' idle time restarts
+// (Redis 7.2; the consumer itself is still created only when served, as in Redis 7.0).
+StreamConsumer* TouchConsumer(CommandContext& ctx, StreamGroup* group, std::string_view name) {
+  StreamConsumer* consumer = group->FindConsumer(name);
+  if (consumer != nullptr) consumer->seen_time = ctx.now_ms;
+  return consumer;
+}
+
 StreamConsumer* LookupOrCreateConsumer(CommandContext& ctx, StreamGroup* group,
                                        std::string_view name, std::string_view key) {
   StreamConsumer* consumer = group->FindConsumer(name);
@@ -417,6 +425,9 @@ size_t ReplyNewEntries(CommandContext& ctx, Stream& s, const StreamID& after, si
     return count == 0 || n < count;
   });
   out.Finish(n);
+  // Entries taken into the pending list make the read a successful interaction (NOACK reads do
+  // not count, as in Redis).
+  if (!noack && !delivered.empty()) consumer->active_time = ctx.now_ms;
   for (const StreamID& id : delivered) {
     s.AdvanceGroup(group, id);
     if (noack) continue;
@@ -468,11 +479,24 @@ struct ReadArgs {
   std::string_view consumer;
 };
 
+// A script holds the clock still for its whole run (as does replaying the append-only log,
+// which never carries a BLOCK read): the sign that a command came from redis.call.
+bool CalledFromScript(const CommandContext& ctx) {
+  return !ctx.may_block && ctx.server.pinned_clock() >= 0 && !ctx.server.loading();
+}
+
 bool ParseReadArgs(CommandContext& ctx, bool group_cmd, ReadArgs* out) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     size_t more = ctx.argc() - i - 1;
     std::string_view opt = ctx.arg(i);
     if (EqualsIgnoreCase(opt, "BLOCK") && more > 0) {
+      // Inside MULTI a BLOCK read times out at once; from a script Redis refuses it outright,
+      // naming the command as the script spelled it.
+      if (CalledFromScript(ctx)) {
+        ctx.reply.Error("ERR " + std::string(ctx.arg(0)) +
+                        " command is not allowed with BLOCK option from scripts");
+        return false;
+      }
       ++i;
       int64_t ms;
       if (!ParseInt64OrReply(ctx, ctx.arg(i), &ms,
@@ -569,6 +593,7 @@ void ServeWokenReader(CommandContext& ctx, const ReadArgs& args, bool group_cmd,
     after = StreamID::Max();
   }
   if (s->last_id() <= after) {
+    if (group != nullptr) TouchConsumer(ctx, group, args.consumer);
     ctx.server.blocking().Block(ctx, keys, 0);
     return;
   }
@@ -630,6 +655,22 @@ void ReadGeneric(CommandContext& ctx, bool group_cmd) {
         return;
       }
       ids[i] = StreamID::Max();
+    } else if (id_arg == "+") {
+      // Redis 7.4: "+" reads the last entry of each stream.
+      if (group_cmd) {
+        ctx.reply.Error(
+            "ERR The + ID is meaningless in the context of XREADGROUP: you want to read the "
+            "history of this consumer by specifying a proper ID, or use the > ID to get new "
+            "messages. The + ID would just return an empty result set.");
+        return;
+      }
+      StreamID last;
+      if (streams[i] != nullptr && streams[i]->LastEntryId(&last)) {
+        last.Decrement();  // never 0-0 itself: entry IDs are above it
+        ids[i] = last;
+      } else {
+        ids[i] = StreamID::Min();
+      }
     } else if (!ParseIdOrReply(ctx, id_arg, &ids[i], true)) {
       return;
     }
@@ -655,7 +696,10 @@ void ReadGeneric(CommandContext& ctx, bool group_cmd) {
     } else if (s->length() > 0 && s->LastEntryId(&last_valid) && last_valid > after) {
       serve = true;
     }
-    if (!serve) continue;
+    if (!serve) {
+      if (group_cmd) TouchConsumer(ctx, groups[i], args.consumer);
+      continue;
+    }
     // The consumer comes into existence when it is first served, not when it waits.
     if (group_cmd) consumer = LookupOrCreateConsumer(ctx, groups[i], args.consumer, keys[i]);
     ++served;
@@ -838,7 +882,7 @@ void CmdXPending(CommandContext& ctx) {
 }
 
 // XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds]
-// [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]
+// [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID id]
 void CmdXClaim(CommandContext& ctx) {
   ctx.unchanged = true;
   bool wrong_type;
@@ -901,7 +945,7 @@ void CmdXClaim(CommandContext& ctx) {
   if (last_id > group->last_id) group->last_id = last_id;
   // A bogus time (future, negative) means "now": clients compute it from their own clocks.
   if (delivery_time < 0 || delivery_time > now) delivery_time = now;
-  StreamConsumer* consumer = nullptr;
+  StreamConsumer* consumer = TouchConsumer(ctx, group, ctx.arg(3));
   DeferredArray out(ctx.reply);
   size_t n = 0;
   for (const StreamID& id : ids) {
@@ -920,13 +964,10 @@ void CmdXClaim(CommandContext& ctx) {
     }
     if (!created && min_idle != 0 && now - nack->delivery_time < min_idle) continue;
     if (consumer == nullptr) {
-      consumer = group->FindConsumer(ctx.arg(3));
-      if (consumer == nullptr) {
-        consumer = group->CreateConsumer(ctx.arg(3), now);
-        Notify(ctx, "xgroup-createconsumer", ctx.arg(1));
-      }
-      consumer->seen_time = now;
+      consumer = group->CreateConsumer(ctx.arg(3), now);
+      Notify(ctx, "xgroup-createconsumer", ctx.arg(1));
     }
+    consumer->active_time = now;
     group->Reassign(id, nack, consumer);
     nack->delivery_time = delivery_time;
     if (retry_count >= 0) {
@@ -985,7 +1026,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
   }
   int64_t attempts = count * kAttemptsFactor;
   int64_t now = ctx.now_ms;
-  StreamConsumer* consumer = nullptr;
+  StreamConsumer* consumer = TouchConsumer(ctx, group, ctx.arg(3));
   std::vector<StreamID> deleted;
   std::string claimed_replies;
   std::string* saved = ctx.reply.output();
@@ -1008,13 +1049,10 @@ void CmdXAutoClaim(CommandContext& ctx) {
       continue;
     }
     if (consumer == nullptr) {
-      consumer = group->FindConsumer(ctx.arg(3));
-      if (consumer == nullptr) {
-        consumer = group->CreateConsumer(ctx.arg(3), now);
-        Notify(ctx, "xgroup-createconsumer", ctx.arg(1));
-      }
-      consumer->seen_time = now;
+      consumer = group->CreateConsumer(ctx.arg(3), now);
+      Notify(ctx, "xgroup-createconsumer", ctx.arg(1));
     }
+    consumer->active_time = now;
     group->Reassign(id, nack, consumer);
     nack->delivery_time = now;
     if (!justid) nack->delivery_count++;
@@ -1038,7 +1076,7 @@ void CmdXAutoClaim(CommandContext& ctx) {
 
 // --- XSETID ------------------------------------------------------------------------------------
 
-// XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]
+// XSETID key last-id [ENTRIESADDED entries_added] [MAXDELETEDID max_deleted_entry_id]
 void CmdXSetId(CommandContext& ctx) {
   ctx.unchanged = true;
   StreamID id, max_deleted;
@@ -1147,7 +1185,7 @@ bool ParseGroupOptions(CommandContext& ctx, bool create, bool* mkstream, int64_t
   return true;
 }
 
-// XGROUP CREATE key group <id | $> [MKSTREAM] [ENTRIESREAD entries-read]
+// XGROUP CREATE key groupname <id | $> [MKSTREAM] [ENTRIESREAD entries_read]
 void CmdXGroupCreate(CommandContext& ctx) {
   ctx.unchanged = true;
   bool mkstream = false;
@@ -1174,7 +1212,7 @@ void CmdXGroupCreate(CommandContext& ctx) {
   Notify(ctx, "xgroup-create", key);
 }
 
-// XGROUP SETID key group <id | $> [ENTRIESREAD entries-read]
+// XGROUP SETID key groupname <id | $> [ENTRIESREAD entries_read]
 void CmdXGroupSetId(CommandContext& ctx) {
   ctx.unchanged = true;
   bool mkstream = false;
@@ -1196,7 +1234,7 @@ void CmdXGroupSetId(CommandContext& ctx) {
   Notify(ctx, "xgroup-setid", ctx.arg(2));
 }
 
-// XGROUP DESTROY key group
+// XGROUP DESTROY key groupname
 void CmdXGroupDestroy(CommandContext& ctx) {
   ctx.unchanged = true;
   Stream* s;
@@ -1211,7 +1249,7 @@ void CmdXGroupDestroy(CommandContext& ctx) {
   ctx.server.blocking().SignalKeyReady(ctx.db.index(), ctx.arg(2));
 }
 
-// XGROUP CREATECONSUMER key group consumer
+// XGROUP CREATECONSUMER key groupname consumername
 void CmdXGroupCreateConsumer(CommandContext& ctx) {
   ctx.unchanged = true;
   Stream* s;
@@ -1226,7 +1264,7 @@ void CmdXGroupCreateConsumer(CommandContext& ctx) {
   Notify(ctx, "xgroup-createconsumer", ctx.arg(2));
 }
 
-// XGROUP DELCONSUMER key group consumer
+// XGROUP DELCONSUMER key groupname consumername
 void CmdXGroupDelConsumer(CommandContext& ctx) {
   ctx.unchanged = true;
   Stream* s;
@@ -1294,7 +1332,7 @@ void ReplyEntriesRead(CommandContext& ctx, const StreamGroup& group) {
   }
 }
 
-// XINFO CONSUMERS key group
+// XINFO CONSUMERS key groupname
 void CmdXInfoConsumers(CommandContext& ctx) {
   Stream* s = InfoStream(ctx);
   if (s == nullptr) return;
@@ -1303,13 +1341,21 @@ void CmdXInfoConsumers(CommandContext& ctx) {
   ctx.reply.ArrayHeader(group->consumers.size());
   for (const auto& [name, consumer] : group->consumers) {
     int64_t idle = ctx.now_ms - consumer->seen_time;
-    ctx.reply.MapHeader(3);
+    ctx.reply.MapHeader(4);
     ctx.reply.Bulk("name");
     ctx.reply.Bulk(name);
     ctx.reply.Bulk("pending");
     ctx.reply.Integer(static_cast<int64_t>(consumer->pel.size()));
     ctx.reply.Bulk("idle");
     ctx.reply.Integer(idle < 0 ? 0 : idle);
+    // Redis 7.2: since the last read or claim that delivered something; -1 for never.
+    ctx.reply.Bulk("inactive");
+    if (consumer->active_time == kConsumerNeverActive) {
+      ctx.reply.Integer(-1);
+    } else {
+      int64_t inactive = ctx.now_ms - consumer->active_time;
+      ctx.reply.Integer(inactive < 0 ? 0 : inactive);
+    }
   }
 }
 
@@ -1426,11 +1472,13 @@ void CmdXInfoStream(CommandContext& ctx) {
     ctx.reply.Bulk("consumers");
     ctx.reply.ArrayHeader(group->consumers.size());
     for (const auto& [cname, consumer] : group->consumers) {
-      ctx.reply.MapHeader(4);
+      ctx.reply.MapHeader(5);
       ctx.reply.Bulk("name");
       ctx.reply.Bulk(cname);
       ctx.reply.Bulk("seen-time");
       ctx.reply.Integer(consumer->seen_time);
+      ctx.reply.Bulk("active-time");  // Redis 7.2
+      ctx.reply.Integer(consumer->active_time);
       ctx.reply.Bulk("pel-count");
       ctx.reply.Integer(static_cast<int64_t>(consumer->pel.size()));
       ctx.reply.Bulk("pending");
@@ -1512,7 +1560,7 @@ void RegisterStreamFamily(CommandTable& table) {
       "Transfers pending entries to another consumer of the group.",
       "key group consumer min-idle-time id [id ...] [IDLE ms:integer] "
       "[TIME unix-time-milliseconds:unix-time] [RETRYCOUNT count:integer] [FORCE] [JUSTID] "
-      "[LASTID lastid]",
+      "[LASTID id]",
       CmdXClaim, "O(log N) per ID");
   add("xautoclaim", -6, kCmdWrite | kCmdFast, 1, 1, 1, "6.2.0",
       "Transfers pending entries idle for long enough to another consumer, scanning from an ID.",
@@ -1520,8 +1568,8 @@ void RegisterStreamFamily(CommandTable& table) {
       "O(1) per entry examined");
   add("xsetid", -3, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, "5.0.0",
       "Sets a stream's last ID and bookkeeping counters.",
-      "key last-id [ENTRIESADDED entries-added:integer] [MAXDELETEDID max-deleted-id]", CmdXSetId,
-      "O(1)");
+      "key last-id [ENTRIESADDED entries_added:integer] [MAXDELETEDID max_deleted_entry_id]",
+      CmdXSetId, "O(1)");
   table.Add({.name = "xread",
              .arity = -4,
              .flags = kCmdReadOnly | kCmdBlocking | kCmdMovableKeys,
@@ -1564,20 +1612,21 @@ void RegisterStreamFamily(CommandTable& table) {
                        .complexity = "O(1)"};
   };
   std::vector<CommandSpec> xgroup;
-  xgroup.push_back(sub(
-      "xgroup|create", -5, kCmdWrite | kCmdDenyOom, "5.0.0", "Creates a consumer group.",
-      "key group <id | $> [MKSTREAM] [ENTRIESREAD entries-read:integer]", CmdXGroupCreate, true));
+  xgroup.push_back(sub("xgroup|create", -5, kCmdWrite | kCmdDenyOom, "5.0.0",
+                       "Creates a consumer group.",
+                       "key groupname <id | $> [MKSTREAM] [ENTRIESREAD entries_read:integer]",
+                       CmdXGroupCreate, true));
   xgroup.push_back(
       sub("xgroup|setid", -5, kCmdWrite, "5.0.0", "Moves a consumer group's last delivered ID.",
-          "key group <id | $> [ENTRIESREAD entries-read:integer]", CmdXGroupSetId, true));
+          "key groupname <id | $> [ENTRIESREAD entries_read:integer]", CmdXGroupSetId, true));
   xgroup.push_back(sub("xgroup|destroy", 4, kCmdWrite, "5.0.0", "Removes a consumer group.",
-                       "key group", CmdXGroupDestroy, true));
+                       "key groupname", CmdXGroupDestroy, true));
   xgroup.push_back(sub("xgroup|createconsumer", 5, kCmdWrite | kCmdDenyOom, "6.2.0",
-                       "Adds a consumer to a consumer group.", "key group consumer",
+                       "Adds a consumer to a consumer group.", "key groupname consumername",
                        CmdXGroupCreateConsumer, true));
   xgroup.push_back(sub("xgroup|delconsumer", 5, kCmdWrite, "5.0.0",
                        "Removes a consumer and its pending entries from a consumer group.",
-                       "key group consumer", CmdXGroupDelConsumer, true));
+                       "key groupname consumername", CmdXGroupDelConsumer, true));
   xgroup.push_back(sub("xgroup|help", 2, kCmdLoading | kCmdStale, "5.0.0",
                        "Lists the XGROUP subcommands.", "", CmdXGroupHelp, false));
   table.Add({.name = "xgroup",
@@ -1590,8 +1639,8 @@ void RegisterStreamFamily(CommandTable& table) {
              .subcommands = std::move(xgroup)});
   std::vector<CommandSpec> xinfo;
   xinfo.push_back(sub("xinfo|consumers", 4, kCmdReadOnly, "5.0.0",
-                      "Lists the consumers of a consumer group.", "key group", CmdXInfoConsumers,
-                      true));
+                      "Lists the consumers of a consumer group.", "key groupname",
+                      CmdXInfoConsumers, true));
   xinfo.push_back(sub("xinfo|groups", 3, kCmdReadOnly, "5.0.0",
                       "Lists the consumer groups of a stream.", "key", CmdXInfoGroups, true));
   xinfo.push_back(sub("xinfo|stream", -3, kCmdReadOnly, "5.0.0", "Describes a stream.",

@@ -578,7 +578,7 @@ struct LcsMatch {
   uint32_t a_start, a_end, b_start, b_end;
 };
 
-// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]
+// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]
 void CmdLcs(CommandContext& ctx) {
   Object* obj_a = FindForRead(ctx, ctx.arg(1));
   Object* obj_b = FindForRead(ctx, ctx.arg(2));
@@ -987,7 +987,7 @@ void RegisterStringFamily(CommandTable& table) {
              .group = "string",
              .since = "7.0.0",
              .summary = "Finds the longest common subsequence of two keys' string values.",
-             .syntax = "key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len:integer] [WITHMATCHLEN]",
+             .syntax = "key1:key key2:key [LEN] [IDX] [MINMATCHLEN len:integer] [WITHMATCHLEN]",
              .handler = CmdLcs,
              .complexity = "O(N*M) where N and M are the lengths of the two strings."});
 }

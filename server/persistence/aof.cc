@@ -356,6 +356,7 @@ void Aof::FinishLoading() {
         }
         for (const auto& [consumer_name, consumer] : group->consumers) {
           if (consumer->seen_time <= 0) consumer->seen_time = now;
+          if (consumer->active_time == 0) consumer->active_time = now;
         }
       }
     }

@@ -646,7 +646,7 @@ std::unique_ptr<Stream> Stream::Clone() const {
   for (const auto& [name, group] : groups_) {
     StreamGroup* g = copy->CreateGroup(name, group->last_id, group->entries_read);
     for (const auto& [cname, consumer] : group->consumers) {
-      g->CreateConsumer(cname, consumer->seen_time);
+      g->CreateConsumer(cname, consumer->seen_time)->active_time = consumer->active_time;
     }
     for (auto it = group->pel.Begin(); it.valid(); it.Next()) {
       const StreamNack* nack = it.value();
@@ -806,7 +806,10 @@ void Stream::AdvanceGroup(StreamGroup* group, const StreamID& id) const {
 // Body: last id, first id, max deleted id, entries added, then the live entries (count; each: id,
 // pair count, fields and values), then the groups (count; each: name, last id, entries read + 1,
 // pending records (count; each: id, delivery time, delivery count), consumers (count; each: name,
-// seen time, count of owned IDs, the IDs)). IDs are two varints.
+// seen time, count of owned IDs, the IDs)), then every consumer's active time, groups and
+// consumers in the order above. IDs are two varints. Payloads written before active times were
+// kept end after the groups: their consumers load as last active when last seen, which is what
+// seen time meant then (Redis 7.2 loads older RDB files the same way).
 
 namespace {
 
@@ -859,6 +862,11 @@ void DumpStream(const Object& obj, PayloadWriter& out) {
       out.PutFixed64(static_cast<uint64_t>(consumer->seen_time));
       out.PutVarint(consumer->pel.size());
       for (auto it = consumer->pel.Begin(); it.valid(); it.Next()) PutId(out, it.key());
+    }
+  }
+  for (const auto& [name, group] : s.groups()) {
+    for (const auto& [cname, consumer] : group->consumers) {
+      out.PutFixed64(static_cast<uint64_t>(consumer->active_time));
     }
   }
 }
@@ -935,6 +943,16 @@ bool LoadStream(PayloadReader& in, Object* out) {
     // Every pending record must belong to a consumer.
     for (auto it = group->pel.Begin(); it.valid(); it.Next()) {
       if (it.value()->consumer == nullptr) return false;
+    }
+  }
+  bool has_active_times = in.remaining() > 0;
+  for (const auto& [name, group] : stream->groups()) {
+    for (const auto& [cname, consumer] : group->consumers) {
+      consumer->active_time = consumer->seen_time;
+      if (has_active_times && (!ReadInt64(in, &consumer->active_time) ||
+                               consumer->active_time < kConsumerNeverActive)) {
+        return false;
+      }
     }
   }
   *out = Object(std::make_unique<StreamObject>(std::move(stream)));

@@ -38,10 +38,16 @@ struct StreamNack {
 
 using StreamPel = BTreeMap<StreamID, StreamNack*>;
 
+// The active time of a consumer that never read or claimed anything.
+inline constexpr int64_t kConsumerNeverActive = -1;
+
 struct StreamConsumer {
   std::string name;
-  int64_t seen_time = 0;  // unix ms of the consumer's last read or claim
-  StreamPel pel;          // the group's records delivered to this consumer
+  // Unix ms of the consumer's last attempted read or claim (XINFO CONSUMERS `idle`), and of
+  // the last one that actually delivered or claimed entries (`inactive`; Redis 7.2 split the two).
+  int64_t seen_time = 0;
+  int64_t active_time = kConsumerNeverActive;
+  StreamPel pel;  // the group's records delivered to this consumer
 };
 
 // The entries_read value that means "unknown".

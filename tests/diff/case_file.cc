@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 
 namespace sluice::test::diff {
 namespace {
@@ -109,6 +110,23 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* args) {
   }
 }
 
+int CompareVersions(std::string_view a, std::string_view b) {
+  while (!a.empty() || !b.empty()) {
+    auto next = [](std::string_view* v) {
+      size_t dot = v->find('.');
+      std::string_view part = v->substr(0, dot);
+      *v = dot == std::string_view::npos ? std::string_view() : v->substr(dot + 1);
+      uint64_t n = 0;
+      std::from_chars(part.data(), part.data() + part.size(), n);
+      return n;
+    };
+    uint64_t x = next(&a);
+    uint64_t y = next(&b);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
 bool ParseCaseFile(std::string_view content, std::vector<Step>* steps, std::string* error) {
   steps->clear();
   Step pending;  // collects modifiers for the next command or @read
@@ -158,6 +176,18 @@ bool ParseCaseFile(std::string_view content, std::vector<Step>* steps, std::stri
         if (end == content.size()) break;
         continue;
       }
+      if (directive == "@since") {
+        const std::string& version = words.size() == 2 ? words[1] : "";
+        bool valid = !version.empty() && version.front() != '.' && version.back() != '.' &&
+                     version.find("..") == std::string::npos &&
+                     version.find_first_not_of("0123456789.") == std::string::npos;
+        if (!want_args(1) || !valid) return fail(line_no, "usage: @since VERSION (e.g. 7.4)");
+        pending.since = version;
+        if (!has_modifiers) pending_line = line_no;
+        has_modifiers = true;
+        if (end == content.size()) break;
+        continue;
+      }
       if (directive == "@read") {
         if (!want_args(0)) return fail(line_no, "@read takes no arguments");
         step.kind = Step::Kind::kRead;
@@ -196,6 +226,7 @@ bool ParseCaseFile(std::string_view content, std::vector<Step>* steps, std::stri
       step.sort = pending.sort;
       step.error_prefix = pending.error_prefix;
       step.async = pending.async;
+      step.since = pending.since;
       pending = Step();
       has_modifiers = false;
     }

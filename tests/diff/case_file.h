@@ -36,7 +36,13 @@ struct Step {
   bool sort = false;          // @sort: compare the top-level elements as a multiset
   bool error_prefix = false;  // @error-prefix: compare only the first word of errors
   bool async = false;         // @async: send now, read the reply later with @read
+  // @since VERSION: Redis changed this reply in VERSION and Sluice follows the newer one; the
+  // replies are compared only when the reference server is at least that version.
+  std::string since;
 };
+
+// Compares dotted version numbers ("7.0.15" < "7.4"); missing parts count as 0.
+int CompareVersions(std::string_view a, std::string_view b);
 
 // Parses a case file. On error returns false and sets `error` to "line N: what".
 bool ParseCaseFile(std::string_view content, std::vector<Step>* steps, std::string* error);

@@ -189,6 +189,72 @@ TEST_F(ServerFamilyTest, CommandDocsTokenOnChoiceAndRepeatedArgument) {
   EXPECT_EQ(*MapGet(args[1], "flags"), (std::vector<std::string>{"optional", "multiple"}));
 }
 
+// redis-cli draws its hints from these trees: "[REPLACE] function-code" is an optional token
+// and a separate argument, not a token carried by the argument after it.
+TEST_F(ServerFamilyTest, CommandDocsOptionalTokenStandsAlone) {
+  Resp3();
+  RespValue v = Run({"COMMAND", "DOCS", "function|load"});
+  const RespValue& args = *MapGet(v[1], "arguments");
+  ASSERT_EQ(args.size(), 2u);
+  EXPECT_EQ(*MapGet(args[0], "type"), "pure-token");
+  EXPECT_EQ(*MapGet(args[0], "token"), "REPLACE");
+  EXPECT_EQ(*MapGet(args[0], "flags"), (std::vector<std::string>{"optional"}));
+  EXPECT_EQ(*MapGet(args[1], "name"), "function-code");
+  EXPECT_EQ(MapGet(args[1], "token"), nullptr);
+  EXPECT_EQ(MapGet(args[1], "flags"), nullptr);
+}
+
+// CLIENT KILL takes the old single address, or any number of filters: a choice between an
+// argument and a repeated choice.
+TEST_F(ServerFamilyTest, CommandDocsRepeatedChoiceInsideChoice) {
+  Resp3();
+  RespValue v = Run({"COMMAND", "DOCS", "client|kill"});
+  const RespValue& args = *MapGet(v[1], "arguments");
+  ASSERT_EQ(args.size(), 1u);
+  EXPECT_EQ(*MapGet(args[0], "type"), "oneof");
+  EXPECT_EQ(MapGet(args[0], "flags"), nullptr);
+  const RespValue& choices = *MapGet(args[0], "arguments");
+  ASSERT_EQ(choices.size(), 2u);
+  EXPECT_EQ(*MapGet(choices[0], "name"), "ip:port");
+  EXPECT_EQ(*MapGet(choices[1], "type"), "oneof");
+  EXPECT_EQ(*MapGet(choices[1], "flags"), (std::vector<std::string>{"multiple"}));
+  const RespValue& filters = *MapGet(choices[1], "arguments");
+  ASSERT_EQ(filters.size(), 6u);
+  EXPECT_EQ(*MapGet(filters[0], "token"), "ID");
+  EXPECT_EQ(*MapGet(filters[5], "token"), "SKIPME");
+  EXPECT_EQ(*MapGet(filters[5], "name"), "yes/no");
+  EXPECT_EQ(*MapGet(filters[5], "type"), "string");
+  EXPECT_EQ(*MapGet(filters[5], "flags"), (std::vector<std::string>{"optional"}));
+}
+
+// Argument names as Redis 7.0 documents them, since redis-cli shows them in its hints.
+TEST_F(ServerFamilyTest, CommandDocsArgumentNamesMatchRedis) {
+  Resp3();
+  auto names = [&](std::vector<std::string> command) {
+    command.insert(command.begin(), {"COMMAND", "DOCS"});
+    RespValue v = Run(client(), command);
+    std::vector<std::string> out;
+    for (const RespValue& arg : MapGet(v[1], "arguments")->elements) {
+      out.push_back(MapGet(arg, "name")->str);
+    }
+    return out;
+  };
+  std::vector<std::string> create = names({"xgroup|create"});
+  ASSERT_EQ(create.size(), 5u);
+  EXPECT_EQ(create[1], "groupname");
+  EXPECT_EQ(create[4], "entries_read");
+  EXPECT_EQ(names({"xgroup|delconsumer"}),
+            (std::vector<std::string>{"key", "groupname", "consumername"}));
+  EXPECT_EQ(names({"xinfo|consumers"}), (std::vector<std::string>{"key", "groupname"}));
+  EXPECT_EQ(names({"xsetid"}),
+            (std::vector<std::string>{"key", "last-id", "entries_added", "max_deleted_entry_id"}));
+  EXPECT_EQ(names({"xclaim"}).back(), "id");
+  EXPECT_EQ(names({"lcs"}),
+            (std::vector<std::string>{"key1", "key2", "len", "idx", "len", "withmatchlen"}));
+  RespValue lcs = Run({"COMMAND", "DOCS", "lcs"});
+  EXPECT_EQ(*MapGet((*MapGet(lcs[1], "arguments"))[1], "type"), "key");
+}
+
 TEST_F(ServerFamilyTest, CommandDocsSkipsUnknownAndListsSubcommands) {
   Resp3();
   RespValue none = Run({"COMMAND", "DOCS", "nosuch"});

@@ -153,6 +153,60 @@ TEST_F(StreamBlockingTest, InsideMultiTheBlockIsATimeout) {
   EXPECT_EQ(Run({"EXEC"}).ToString(), "[(nil), (nil)]");
 }
 
+// Unlike MULTI, a script may not even ask: Redis refuses BLOCK there, whatever the streams hold,
+// with the command's name as the script wrote it.
+TEST_F(StreamBlockingTest, FromAScriptBlockIsRefused) {
+  Run({"XADD", "s", "1-0", "f", "v"});
+  Run({"XGROUP", "CREATE", "s", "g", "0"});
+  RespValue r =
+      Run({"EVAL", "return redis.pcall('xread', 'BLOCK', '0', 'STREAMS', KEYS[1], '$')", "1", "s"});
+  EXPECT_EQ(r.type, RespValue::Type::kError);
+  EXPECT_EQ(r.str, "ERR xread command is not allowed with BLOCK option from scripts");
+  r = Run({"EVAL",
+           "return redis.pcall('XREADGROUP', 'GROUP', 'g', 'c', 'block', '10', "
+           "'STREAMS', KEYS[1], '>')",
+           "1", "s"});
+  EXPECT_EQ(r.str, "ERR XREADGROUP command is not allowed with BLOCK option from scripts");
+  // Nothing was read: the entry is still there for the group.
+  EXPECT_EQ(Run({"XPENDING", "s", "g"})[0], 0);
+  // redis.call raises it, with the script's location appended.
+  r = Run({"EVAL", "return redis.call('XrEaD', 'BLOCK', '0', 'STREAMS', KEYS[1], '0')", "1", "s"});
+  EXPECT_TRUE(
+      ErrorStartsWith(r, "ERR XrEaD command is not allowed with BLOCK option from scripts"));
+  // Functions are scripts too.
+  ASSERT_EQ(Run({"FUNCTION", "LOAD",
+                 "#!lua name=lib\nredis.register_function('rd', function(keys) return "
+                 "redis.pcall('XREAD', 'BLOCK', '0', 'STREAMS', keys[1], '$') end)"}),
+            "lib");
+  EXPECT_EQ(Run({"FCALL", "rd", "1", "s"}).str,
+            "ERR XREAD command is not allowed with BLOCK option from scripts");
+  // Option errors before BLOCK come first; the same reads without BLOCK work.
+  EXPECT_EQ(Run({"EVAL",
+                 "return redis.pcall('XREAD', 'COUNT', 'x', 'BLOCK', '0', 'STREAMS', "
+                 "KEYS[1], '$')",
+                 "1", "s"})
+                .str,
+            "ERR value is not an integer or out of range");
+  EXPECT_EQ(
+      Run({"EVAL", "return redis.call('XREAD', 'STREAMS', KEYS[1], '0')", "1", "s"}).ToString(),
+      R"([["s", [["1-0", ["f", "v"]]]]])");
+  // Outside scripts BLOCK still blocks.
+  Session* a = NewClient();
+  Send(a, {"XREAD", "BLOCK", "0", "STREAMS", "s", "$"});
+  EXPECT_EQ(Reply(a), "(none)");
+  Run({"XADD", "s", "2-0", "f", "w"});
+  EXPECT_EQ(Reply(a), R"([["s", [["2-0", ["f", "w"]]]]])");
+}
+
+// "+" on an empty or missing stream waits for its first entry.
+TEST_F(StreamBlockingTest, PlusOnAnEmptyStreamWaitsForTheFirstEntry) {
+  Session* a = NewClient();
+  Send(a, {"XREAD", "BLOCK", "0", "STREAMS", "s", "+"});
+  EXPECT_EQ(Reply(a), "(none)");
+  Run({"XADD", "s", "3-0", "f", "v"});
+  EXPECT_EQ(Reply(a), R"([["s", [["3-0", ["f", "v"]]]]])");
+}
+
 TEST_F(StreamBlockingTest, ExplicitIdsAnswerAtOnce) {
   Run({"XADD", "s", "1-0", "f", "v"});
   Run({"XGROUP", "CREATE", "s", "g", "$"});

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "server/util/crc64.h"
 #include "tests/unit/server_fixture.h"
 
 namespace sluice::testing {
@@ -25,6 +26,22 @@ class StreamFamilyTest : public ServerTest {
       if (map[i] == name) return map[i + 1].ToString();
     }
     return "(missing)";
+  }
+  static RespValue Get(const RespValue& map, std::string_view name) {
+    for (size_t i = 0; i + 1 < map.size(); i += 2) {
+      if (map[i] == name) return map[i + 1];
+    }
+    return {};
+  }
+  // XINFO CONSUMERS' idle and inactive times of one consumer, as "idle/inactive".
+  std::string Times(std::string_view key, std::string_view consumer) {
+    for (const RespValue& c : Run({"XINFO", "CONSUMERS", key, "g"}).elements) {
+      if (Get(c, "name") == consumer) {
+        return std::to_string(Get(c, "idle").integer) + "/" +
+               std::to_string(Get(c, "inactive").integer);
+      }
+    }
+    return "(no such consumer)";
   }
 };
 
@@ -187,6 +204,92 @@ TEST_F(StreamFamilyTest, AutoClaimCursorAndDeletedEntries) {
             R"([["3-0", "carol", (integer) 0, (integer) 2]])");
 }
 
+// Redis 7.2's split: `idle` restarts with every attempted read or claim, `inactive` only with one
+// that delivered or claimed something (-1 until then).
+TEST_F(StreamFamilyTest, ConsumerIdleAndInactiveTimes) {
+  Fill("s", 2);
+  Run({"XGROUP", "CREATE", "s", "g", "$"});
+  EXPECT_EQ(Run({"XGROUP", "CREATECONSUMER", "s", "g", "alice"}), 1);
+  AdvanceTime(50);
+  EXPECT_EQ(Times("s", "alice"), "50/-1");
+  // Nothing new to read: an attempt all the same.
+  EXPECT_TRUE(Run({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"}).is_null());
+  EXPECT_EQ(Times("s", "alice"), "0/-1");
+  AdvanceTime(20);
+  Run({"XADD", "s", "3-0", "f", "v3"});
+  EXPECT_EQ(Run({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"})[0][1].size(), 1u);
+  AdvanceTime(30);
+  EXPECT_EQ(Times("s", "alice"), "30/30");
+  Run({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", ">"});
+  EXPECT_EQ(Times("s", "alice"), "0/30");
+  // Re-reading its own history and NOACK reads are attempts only.
+  AdvanceTime(10);
+  EXPECT_EQ(Run({"XREADGROUP", "GROUP", "g", "alice", "STREAMS", "s", "0"})[0][1].size(), 1u);
+  EXPECT_EQ(Times("s", "alice"), "0/40");
+  Run({"XADD", "s", "4-0", "f", "v4"});
+  AdvanceTime(5);
+  EXPECT_EQ(Run({"XREADGROUP", "GROUP", "g", "alice", "NOACK", "STREAMS", "s", ">"})[0][1].size(),
+            1u);
+  EXPECT_EQ(Times("s", "alice"), "0/45");
+  // A claim that takes nothing is an attempt; one that takes something a success.
+  AdvanceTime(5);
+  EXPECT_EQ(Run({"XCLAIM", "s", "g", "alice", "100000", "3-0"}).size(), 0u);
+  EXPECT_EQ(Times("s", "alice"), "0/50");
+  AdvanceTime(5);
+  EXPECT_EQ(Run({"XCLAIM", "s", "g", "alice", "0", "3-0", "JUSTID"}).size(), 1u);
+  EXPECT_EQ(Times("s", "alice"), "0/0");
+  // A consumer is still created only by a claim that takes something (as in Redis 7.0).
+  EXPECT_EQ(Run({"XCLAIM", "s", "g", "bob", "100000", "3-0"}).size(), 0u);
+  EXPECT_EQ(Times("s", "bob"), "(no such consumer)");
+  AdvanceTime(7);
+  EXPECT_EQ(Run({"XAUTOCLAIM", "s", "g", "bob", "0", "0", "JUSTID"})[1].size(), 1u);
+  EXPECT_EQ(Times("s", "bob"), "0/0");
+  EXPECT_EQ(Times("s", "alice"), "7/7");
+  AdvanceTime(3);
+  EXPECT_EQ(Run({"XAUTOCLAIM", "s", "g", "alice", "100000", "0"})[1].size(), 0u);
+  EXPECT_EQ(Times("s", "alice"), "0/10");
+  EXPECT_EQ(Times("s", "bob"), "3/3");
+}
+
+TEST_F(StreamFamilyTest, BlockedConsumerBecomesActiveWhenServed) {
+  Run({"XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"});
+  Run({"XGROUP", "CREATECONSUMER", "s", "g", "alice"});
+  AdvanceTime(10);
+  Session* reader = NewClient();
+  Send(reader, {"XREADGROUP", "GROUP", "g", "alice", "BLOCK", "0", "STREAMS", "s", ">"});
+  EXPECT_TRUE(TakeReplies(reader).empty());
+  AdvanceTime(25);
+  EXPECT_EQ(Times("s", "alice"), "25/-1");
+  Run({"XADD", "s", "1-0", "f", "v"});
+  ASSERT_EQ(TakeReplies(reader).size(), 1u);
+  EXPECT_EQ(Times("s", "alice"), "0/0");
+}
+
+TEST_F(StreamFamilyTest, XReadPlusReadsTheLastEntry) {
+  Fill("s", 3);
+  EXPECT_EQ(Run({"XREAD", "STREAMS", "s", "+"}).ToString(), R"([["s", [["3-0", ["f", "v3"]]]]])");
+  EXPECT_EQ(Run({"XREAD", "COUNT", "10", "STREAMS", "s", "+"}).ToString(),
+            R"([["s", [["3-0", ["f", "v3"]]]]])");
+  // The last live entry, not the last ID ever added.
+  Run({"XDEL", "s", "3-0"});
+  EXPECT_EQ(Run({"XREAD", "STREAMS", "s", "+"}).ToString(), R"([["s", [["2-0", ["f", "v2"]]]]])");
+  // Mixed with other IDs; a missing or empty stream contributes nothing.
+  Fill("t", 2);
+  Run({"XADD", "e", "1-0", "f", "v"});
+  Run({"XTRIM", "e", "MAXLEN", "0"});
+  EXPECT_EQ(
+      Run({"XREAD", "STREAMS", "missing", "e", "t", "s", "+", "+", "0", "+"}).ToString(),
+      R"([["t", [["1-0", ["f", "v1"]], ["2-0", ["f", "v2"]]]], ["s", [["2-0", ["f", "v2"]]]]])");
+  EXPECT_TRUE(Run({"XREAD", "STREAMS", "missing", "e", "+", "+"}).is_null());
+  Run({"XADD", "one", "0-1", "f", "v"});  // the smallest possible entry ID
+  EXPECT_EQ(Run({"XREAD", "STREAMS", "one", "+"}).ToString(),
+            R"([["one", [["0-1", ["f", "v"]]]]])");
+  Run({"XGROUP", "CREATE", "s", "g", "0"});
+  EXPECT_TRUE(ErrorStartsWith(Run({"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", "+"}),
+                              "ERR The + ID is meaningless in the context of XREADGROUP"));
+  EXPECT_TRUE(ErrorStartsWith(Run({"XREAD", "STREAMS", "s", "-"}), "ERR Invalid stream ID"));
+}
+
 TEST_F(StreamFamilyTest, EntriesReadAndLag) {
   Fill("s", 4);
   Run({"XGROUP", "CREATE", "s", "g", "0"});
@@ -219,8 +322,15 @@ TEST_F(StreamFamilyTest, InfoStreamFull) {
             "[[\"1-0\", \"c\", (integer) " + std::to_string(kStartTimeMs) + ", (integer) 1]]");
   EXPECT_EQ(Field(group, "consumers"),
             "[[\"name\", \"c\", \"seen-time\", (integer) " + std::to_string(kStartTimeMs) +
+                ", \"active-time\", (integer) " + std::to_string(kStartTimeMs) +
                 ", \"pel-count\", (integer) 2, \"pending\", [[\"1-0\", (integer) " +
                 std::to_string(kStartTimeMs) + ", (integer) 1]]]]");
+  // A consumer that never read anything has no active time.
+  Run({"XGROUP", "CREATECONSUMER", "s", "g", "idler"});
+  RespValue consumers = Get(Run({"XINFO", "STREAM", "s", "FULL"})[17][0], "consumers");
+  ASSERT_EQ(consumers.size(), 2u);
+  EXPECT_EQ(Field(consumers[1], "name"), "\"idler\"");
+  EXPECT_EQ(Field(consumers[1], "active-time"), "(integer) -1");
   RespValue brief = Run({"XINFO", "STREAM", "s"});
   EXPECT_EQ(brief.size(), 20u);
   EXPECT_EQ(Field(brief, "first-entry"), R"(["1-0", ["f", "v1"]])");
@@ -249,6 +359,25 @@ TEST_F(StreamFamilyTest, DumpRestoreKeepsGroups) {
                              "recorded-first-entry-id"}) {
     EXPECT_EQ(Field(a, f), Field(b, f)) << f;
   }
+  // Consumers keep their seen and active times (a never-active one included).
+  Run({"XGROUP", "CREATECONSUMER", "s", "g", "idler"});
+  AdvanceTime(60);
+  Run({"XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"});  // an attempt, nothing new
+  AdvanceTime(15);
+  payload = Run({"DUMP", "s"});
+  EXPECT_EQ(Run({"RESTORE", "copy", "0", payload.str, "REPLACE"}), "OK");
+  EXPECT_EQ(Times("copy", "c"), "15/75");
+  EXPECT_EQ(Times("copy", "idler"), "75/-1");
+  // A payload from before active times were kept (the body ends after the groups) loads with
+  // every consumer last active when it was last seen.
+  std::string old = payload.str.substr(0, payload.str.size() - 10);
+  old.resize(old.size() - 2 * 8);
+  old += payload.str.substr(payload.str.size() - 10, 2);  // format version
+  uint64_t crc = Crc64(0, old.data(), old.size());
+  for (int i = 0; i < 8; ++i) old.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  EXPECT_EQ(Run({"RESTORE", "old", "0", old}), "OK");
+  EXPECT_EQ(Times("old", "c"), "15/15");
+  EXPECT_EQ(Times("old", "idler"), "75/75");
   // COPY is deep: reading on the copy leaves the original's group alone.
   EXPECT_EQ(Run({"COPY", "s", "s2"}), 1);
   Run({"XACK", "s2", "g", "1-0"});
