@@ -430,9 +430,13 @@ int Engine::DoCall(lua_State* L, bool raise) {
     return fail("ERR redis.call can only be called inside a script invocation");
   }
   if (argc == 0) return fail("ERR Please specify at least one argument for this redis lib call");
-  std::vector<std::string> numbers;
+  // Reused between calls (redis.call cannot nest: scripts cannot run scripts), so a call does
+  // not allocate its argument list.
+  std::vector<std::string>& numbers = call_numbers_;
+  std::vector<std::string_view>& args = call_args_;
+  numbers.clear();
+  args.clear();
   numbers.reserve(static_cast<size_t>(argc));
-  std::vector<std::string_view> args;
   args.reserve(static_cast<size_t>(argc));
   for (int i = 1; i <= argc; ++i) {
     int type = lua_type(L, i);
@@ -477,12 +481,11 @@ int Engine::DoCall(lua_State* L, bool raise) {
   session.output().clear();
   ExecuteCommand(server_, session, *spec, args, /*may_block=*/false);
   run->db = session.db_index();
-  std::string reply;
-  reply.swap(session.output());
   size_t pos = 0;
-  if (!PushReply(L, reply, &pos)) {
-    return fail("ERR reply of the command could not be converted for the script");
-  }
+  bool converted = PushReply(L, session.output(), &pos);
+  // Cleared, not released: the next call reuses the buffer.
+  session.output().clear();
+  if (!converted) return fail("ERR reply of the command could not be converted for the script");
   if (raise && lua_istable(L, -1)) {
     lua_getfield(L, -1, "err");
     bool is_error = lua_type(L, -1) == LUA_TSTRING;
@@ -783,8 +786,13 @@ void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
                     std::string(text != nullptr ? text : "execution failure").substr(0, 100));
   }
   lua_settop(L, handler_index - 1);
-  // Scripts allocate freely; a small incremental step per call keeps the heap in check.
-  lua_gc(L, LUA_GCSTEP, 1);
+  // Scripts allocate freely. Lua collects incrementally as it allocates; an extra step every
+  // kGcPeriod calls keeps a busy script cache from growing between its own cycles, and costs
+  // far less than a step after each call.
+  if (++calls_since_gc_step_ >= kGcPeriod) {
+    calls_since_gc_step_ = 0;
+    lua_gc(L, LUA_GCSTEP, kGcPeriod);
+  }
 }
 
 namespace {
@@ -829,7 +837,11 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   if (!ParseNumkeys(ctx, "ERR value is not an integer or out of range", &numkeys)) return;
   std::string sha;
   if (by_sha) {
-    sha = Lower(ctx.arg(1));
+    // Clients send SHA1s in lower case almost always; fold only when needed.
+    std::string_view given = ctx.arg(1);
+    bool lower =
+        std::none_of(given.begin(), given.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    sha = lower ? std::string(given) : Lower(given);
   } else {
     sha = Sha1Hex(ctx.arg(1));
   }

@@ -56,6 +56,9 @@ enum class RestorePolicy { kAppend, kReplace, kFlush };
 
 class Engine {
  public:
+  // Script calls between two explicit garbage-collector steps.
+  static constexpr int kGcPeriod = 50;
+
   explicit Engine(Server& server);
   ~Engine();
   Engine(const Engine&) = delete;
@@ -160,6 +163,9 @@ class Engine {
   // Lowercased function name -> library name.
   std::unordered_map<std::string, std::string> functions_;
   std::unique_ptr<Session> script_session_;  // the client redis.call runs as
+  int calls_since_gc_step_ = 0;
+  std::vector<std::string> call_numbers_;
+  std::vector<std::string_view> call_args_;
   Run* run_ = nullptr;
   std::function<void()> hook_observer_;
   std::function<void()> event_pump_;
