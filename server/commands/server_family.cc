@@ -32,6 +32,7 @@
 #include "server/core/version.h"
 #include "server/persistence/aof.h"
 #include "server/protocol/errors.h"
+#include "server/pubsub/pubsub.h"
 #include "server/util/glob.h"
 #include "server/util/numbers.h"
 #include "server/util/random.h"
@@ -624,9 +625,9 @@ void InfoStats(Server& server, ServerFamilyState& state, InfoWriter& out) {
   out.Field("evicted_clients", 0);
   out.Field("keyspace_hits", stats.keyspace_hits);
   out.Field("keyspace_misses", stats.keyspace_misses);
-  out.Field("pubsub_channels", 0);
-  out.Field("pubsub_patterns", 0);
-  out.Field("pubsubshard_channels", 0);
+  out.Field("pubsub_channels", static_cast<int64_t>(server.pubsub().channel_count()));
+  out.Field("pubsub_patterns", static_cast<int64_t>(server.pubsub().pattern_count()));
+  out.Field("pubsubshard_channels", static_cast<int64_t>(server.pubsub().shard_channel_count()));
   out.Field("latest_fork_usec", 0);
   out.Field("total_forks", 0);
   out.Field("migrate_cached_sockets", 0);

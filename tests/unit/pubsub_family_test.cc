@@ -132,6 +132,27 @@ TEST_F(PubSubFamilyTest, ResetDropsEverySubscriptionSilently) {
   EXPECT_TRUE(Drain(client()).empty());
 }
 
+// INFO stats counts channels, patterns and shard channels with at least one subscriber.
+TEST_F(PubSubFamilyTest, InfoCountsSubscribedChannelsAndPatterns) {
+  auto field = [&](const std::string& name) {
+    std::string info = Run({"INFO", "stats"}).str;
+    size_t at = info.find("\r\n" + name + ":");
+    EXPECT_NE(at, std::string::npos) << name;
+    return at == std::string::npos ? std::string() : info.substr(at + name.size() + 3, 1);
+  };
+  Session* a = NewClient();
+  Session* b = NewClient();
+  Call(a, {"SUBSCRIBE", "x", "y"});
+  Call(b, {"SUBSCRIBE", "y"});
+  Call(b, {"PSUBSCRIBE", "h*"});
+  Call(b, {"SSUBSCRIBE", "s"});
+  EXPECT_EQ(field("pubsub_channels"), "2");
+  EXPECT_EQ(field("pubsub_patterns"), "1");
+  EXPECT_EQ(field("pubsubshard_channels"), "1");
+  Call(a, {"UNSUBSCRIBE"});
+  EXPECT_EQ(field("pubsub_channels"), "1");
+}
+
 TEST_F(PubSubFamilyTest, DisconnectDropsSubscriptions) {
   Session* sub = NewClient();
   Call(sub, {"SUBSCRIBE", "a"});
