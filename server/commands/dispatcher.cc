@@ -1,5 +1,6 @@
 #include "server/commands/dispatcher.h"
 
+#include <optional>
 #include <string>
 
 #include "server/blocking/blocking.h"
@@ -24,8 +25,32 @@ void CountError(Server& server, std::string_view code) {
 }
 
 // Replies an error that rejects a command before it runs, counting it as Redis does.
+// CLIENT REPLY OFF/SKIP: while one of these lives, what the session's reply builder writes goes
+// nowhere. SKIP lasts for one command, whether it ran, was refused or was queued.
+class SilencedReplies {
+ public:
+  explicit SilencedReplies(Session& session, bool exempt = false) : session_(session) {
+    if (session.reply_mode == ReplyMode::kOn || exempt) return;
+    real_output_ = session.reply().output();
+    session.reply().set_output(&discarded_);
+  }
+  ~SilencedReplies() {
+    if (real_output_ == nullptr) return;
+    session_.reply().set_output(real_output_);
+    if (session_.reply_mode == ReplyMode::kSkip) session_.reply_mode = ReplyMode::kOn;
+  }
+  SilencedReplies(const SilencedReplies&) = delete;
+  SilencedReplies& operator=(const SilencedReplies&) = delete;
+
+ private:
+  Session& session_;
+  std::string discarded_;
+  std::string* real_output_ = nullptr;
+};
+
 void Reject(Server& server, Session& session, std::string_view message) {
   ReplyBuilder& reply = session.reply();
+  SilencedReplies silenced(session);
   reply.Error(message);
   CountError(server, reply.last_error_code());
   if (session.in_multi) session.multi_dirty = true;
@@ -186,6 +211,7 @@ void Dispatch(Server& server, Session& session, ArgList args) {
     QueuedCommand queued;
     queued.args.assign(args.begin(), args.end());
     session.multi_queue.push_back(std::move(queued));
+    SilencedReplies silenced(session);
     reply.SimpleString("QUEUED");
     return;
   }
@@ -198,13 +224,10 @@ void Dispatch(Server& server, Session& session, ArgList args) {
 void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, ArgList args,
                     bool may_block) {
   ReplyBuilder& reply = session.reply();
-  // CLIENT REPLY OFF/SKIP: the command runs, its reply goes nowhere.
-  std::string discarded;
-  std::string* real_output = nullptr;
-  if (session.reply_mode != ReplyMode::kOn && spec.name != "client|reply") {
-    real_output = reply.output();
-    reply.set_output(&discarded);
-  }
+  // The command runs; under CLIENT REPLY OFF/SKIP its reply goes nowhere (CLIENT REPLY ON's own
+  // +OK is the exception).
+  std::optional<SilencedReplies> silenced;
+  silenced.emplace(session, spec.name == "client|reply");
   uint64_t errors_before = reply.error_count();
   int64_t start_us = server.now_us();
   // Durability: a top-level command and everything it runs (EXEC's queue, a script's calls)
@@ -235,10 +258,7 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
   }
   // Durability: log what changed the dataset, or the effects the handler named instead.
   if (!failed && aof.logging() && aof.ShouldPropagate(ctx)) aof.Propagate(ctx);
-  if (real_output != nullptr) {
-    reply.set_output(real_output);
-    if (session.reply_mode == ReplyMode::kSkip) session.reply_mode = ReplyMode::kOn;
-  }
+  silenced.reset();
   // Ends the unit; under appendfsync always the session's replies wait for the disk from here.
   aof.ExitCommand(session);
   session.set_last_command(spec.name);

@@ -323,6 +323,26 @@ TEST_F(ClientFamilyTest, ReplyOffAndSkip) {
   EXPECT_TRUE(ErrorStartsWith(Run({"CLIENT", "REPLY", "foo"}), "ERR syntax error"));
 }
 
+// Refusals (unknown command, wrong arity) and QUEUED are replies too: silenced like the rest,
+// and a SKIP is used up by a refused command.
+TEST_F(ClientFamilyTest, ReplyOffSilencesRefusalsAndQueued) {
+  Send(client(), {"CLIENT", "REPLY", "OFF"});
+  Send(client(), {"NOSUCHCOMMAND"});
+  Send(client(), {"GET"});
+  Send(client(), {"MULTI"});
+  Send(client(), {"SET", "k", "v"});
+  Send(client(), {"EXEC"});
+  EXPECT_TRUE(TakeReplies(client()).empty());
+  EXPECT_EQ(Run({"CLIENT", "REPLY", "ON"}), "OK");
+  EXPECT_EQ(Run({"GET", "k"}), "v");
+  Send(client(), {"CLIENT", "REPLY", "SKIP"});
+  Send(client(), {"NOSUCHCOMMAND"});
+  Send(client(), {"PING"});
+  std::vector<RespValue> replies = TakeReplies(client());
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0], "PONG");
+}
+
 TEST_F(ClientFamilyTest, SetInfo) {
   EXPECT_EQ(Run({"CLIENT", "SETINFO", "LIB-NAME", "redis-py"}), "OK");
   EXPECT_EQ(Run({"CLIENT", "SETINFO", "lib-ver", "5.0.1"}), "OK");
