@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -442,8 +444,17 @@ int Engine::DoCall(lua_State* L, bool raise) {
     int type = lua_type(L, i);
     if (type == LUA_TNUMBER) {
       // Lua's own conversion keeps 14 digits; Redis passes numbers with full precision.
+      // Integral values (counts, TTLs, scores) take the short path; %.17g prints them alike.
+      lua_Number n = lua_tonumber(L, i);
       char buf[64];
-      int len = snprintf(buf, sizeof(buf), "%.17g", lua_tonumber(L, i));
+      int len;
+      if (n >= -1e15 && n <= 1e15 && n == static_cast<lua_Number>(static_cast<int64_t>(n)) &&
+          !(n == 0 && std::signbit(n))) {
+        len = static_cast<int>(std::to_chars(buf, buf + sizeof(buf), static_cast<int64_t>(n)).ptr -
+                               buf);
+      } else {
+        len = snprintf(buf, sizeof(buf), "%.17g", n);
+      }
       numbers.emplace_back(buf, static_cast<size_t>(len));
       args.push_back(numbers.back());
     } else if (type == LUA_TSTRING) {
