@@ -167,13 +167,20 @@ def scan_and_bigkeys(r):
 
 def stat_mode(r):
     # Line-buffered: redis-cli is stopped by a signal, with no chance to flush its output.
+    # A shell that starts a job in the background makes it ignore SIGINT, and ignored signals
+    # stay ignored across exec: restore the default so Ctrl-C's signal stops redis-cli here too.
     proc = subprocess.Popen(["stdbuf", "-oL"] + CLI + ["--stat", "-i", "0.25"], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for i in range(8):  # some traffic for the requests column
         r.set(f"stat:{i}", i)
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    out = proc.communicate(timeout=10)[0].decode()
+    try:
+        out = proc.communicate(timeout=10)[0].decode()
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
     rows = [line.split() for line in out.splitlines() if re.match(r"^\d+\s", line)]
     assert "keys" in out and "requests" in out, out
     assert "ERR" not in out and "error" not in out.lower(), out
