@@ -45,6 +45,17 @@ LIST_CONSUMERS = {
     "blpop", "brpop", "blmove", "brpoplpush", "blmpop",
 }
 BENCH_LIST_KEY = "mylist"  # key used by redis-benchmark's list tests
+# The same for sorted sets: popping workloads on redis-benchmark's sorted-set key find it
+# refilled with distinct members before every measured run.
+ZSET_CONSUMERS = {"zpopmin", "zpopmax", "bzpopmin", "bzpopmax", "zmpop", "bzmpop"}
+BENCH_ZSET_KEY = "myzset"
+# Fills KEYS[1] with members 1..ARGV[1] (score = member), a thousand per ZADD.
+ZSET_FILL_SCRIPT = (
+    "local n = tonumber(ARGV[1]) local i = 1 "
+    "while i <= n do local a = {} local j = 0 "
+    "while j < 1000 and i <= n do a[#a + 1] = i a[#a + 1] = 'm' .. i i = i + 1 j = j + 1 end "
+    "redis.call('ZADD', KEYS[1], unpack(a)) end "
+    "return redis.call('ZCARD', KEYS[1])")
 
 
 class BenchError(Exception):
@@ -255,7 +266,7 @@ class Workload:
         self.name = name        # label printed in the table
         self.test = test        # redis-benchmark -t name, or None
         self.command = command  # argv list for a custom command, or None
-        self.prefill = prefill  # refill BENCH_LIST_KEY before each run
+        self.prefill = prefill  # "list" or "zset": refill that key before each run
 
     def bench_args(self):
         return ["-t", self.test] if self.test else list(self.command)
@@ -282,12 +293,21 @@ def parse_workloads(spec, custom, prefill_names):
             argv = shlex.split(cmd)
             if not name or not argv:
                 raise SystemExit("bad custom workload %r (want NAME=command args)" % item)
-            prefill = (argv[0].lower() in LIST_CONSUMERS and BENCH_LIST_KEY in argv[1:])
-            w = Workload(name, command=argv, prefill=prefill or name in extra_prefill)
+            prefill = None
+            if argv[0].lower() in LIST_CONSUMERS and BENCH_LIST_KEY in argv[1:]:
+                prefill = "list"
+            elif argv[0].lower() in ZSET_CONSUMERS and BENCH_ZSET_KEY in argv[1:]:
+                prefill = "zset"
+            w = Workload(name, command=argv,
+                         prefill=prefill or ("list" if name in extra_prefill else None))
         else:
             name = item.upper()
-            w = Workload(name, test=item.lower(),
-                         prefill=item.lower() in ("lpop", "rpop") or name in extra_prefill)
+            prefill = None
+            if item.lower() in ("lpop", "rpop") or name in extra_prefill:
+                prefill = "list"
+            elif item.lower() in ("zpopmin", "zpopmax"):
+                prefill = "zset"
+            w = Workload(name, test=item.lower(), prefill=prefill)
         if w.name in seen:
             raise SystemExit("workload %s given twice" % w.name)
         seen.add(w.name)
@@ -325,8 +345,18 @@ class Runner:
         rows = [r for r in csv.reader(io.StringIO(out)) if r and r[0] != "test"]
         return rows
 
-    def prefill(self, server, count):
+    def prefill(self, server, count, kind="list"):
         port = server.port
+        if kind == "zset":
+            reply = command(port, "DEL", BENCH_ZSET_KEY)
+            if isinstance(reply, BenchError):
+                raise BenchError("prefill: DEL failed: %s" % reply)
+            n = command(port, "EVAL", ZSET_FILL_SCRIPT, "1", BENCH_ZSET_KEY, str(count),
+                        timeout=120.0)
+            if not isinstance(n, int) or n < count:
+                raise BenchError("prefill: %s holds %r members, wanted %d"
+                                 % (BENCH_ZSET_KEY, n, count))
+            return
         reply = command(port, "DEL", BENCH_LIST_KEY)
         if isinstance(reply, BenchError):
             raise BenchError("prefill: DEL failed: %s" % reply)
@@ -348,7 +378,7 @@ class Runner:
                 server.stop()
                 server.start()
             if workload.prefill:
-                self.prefill(server, requests)
+                self.prefill(server, requests, workload.prefill)
             rows = self._bench(server.port, workload.bench_args(), requests,
                                pipeline, self.args.clients)
             row = workload.pick_row(rows)

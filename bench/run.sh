@@ -11,9 +11,14 @@
 #   quick       the foundation workloads with few requests and 3 pairs (smoke run)
 #   pubsub      PUBLISH to a channel without subscribers at -P 1 and -P 16, 5 pairs
 #               (fan-out to subscribers: bench/pubsub_fanout.py)
+#   queues      the reliable-queue cycle: QPUSH + QPOP + QACK against a Redis list (LPUSH +
+#               BLMOVE + LREM) and a Redis stream (XADD + XREADGROUP + XACK), 25 producers and
+#               25 consumers, -P 1 and -P 16, 5 pairs; runs bench/queue_cycle.py, which takes
+#               its own options (memory per queued message: bench/queue_memory.py)
 #   scripting   EVALSHA of a one-command script (LPUSH) and of a five-command one, next to
 #               the bare LPUSH they are compared with, at -P 1 and -P 16, 5 pairs; the
 #               scripts are loaded with SCRIPT LOAD on both servers first
+#   collections HSET, ZADD, ZPOPMIN and BZPOPMIN (sorted set refilled before pops), -P 1 and -P 16
 #   list        print the suites
 #
 # Extra options go to bench/compare.py, e.g. `bench/run.sh lists --pairs 7 --json out.json`
@@ -48,9 +53,15 @@ declare -A SUITES=(
   [streams]="--tests 'XADD=xadd s * f v,XRANGE_10=xrange s - + COUNT 10' --pipeline 1,16 --pairs 5"
   [quick]="--tests PING_INLINE,PING_MBULK,SET,GET,INCR,MSET --pipeline 1,16 --quick"
   [pubsub]="--tests 'PUBLISH=publish channel message' --pipeline 1,16 --pairs 5"
+  [collections]="--tests HSET,ZADD,ZPOPMIN --custom 'BZPOPMIN=bzpopmin myzset 1' --pipeline 1,16 --pairs 5"
   [scripting]="--tests $(printf %q "$scripting_tests") --pipeline 1,16 --pairs 5 \
     --setup $(printf %q "SCRIPT LOAD $(printf %q "$LPUSH_SCRIPT")") \
     --setup $(printf %q "SCRIPT LOAD $(printf %q "$FIVE_SCRIPT")")"
+)
+
+# Suites measured by their own script instead of compare.py; options go to that script.
+declare -A SCRIPTS=(
+  [queues]="bench/queue_cycle.py"
 )
 
 suite=foundation
@@ -60,13 +71,18 @@ if [[ $# -gt 0 && $1 != -* ]]; then
 fi
 
 if [[ $suite == list || $suite == help ]]; then
-  for name in "${!SUITES[@]}"; do
-    printf '%-12s %s\n' "$name" "${SUITES[$name]}"
-  done | sort
+  {
+    for name in "${!SUITES[@]}"; do
+      printf '%-12s %s\n' "$name" "${SUITES[$name]}"
+    done
+    for name in "${!SCRIPTS[@]}"; do
+      printf '%-12s %s\n' "$name" "${SCRIPTS[$name]}"
+    done
+  } | sort
   exit 0
 fi
-if [[ -z ${SUITES[$suite]+set} ]]; then
-  echo "unknown suite '$suite'; suites: $(printf '%s ' "${!SUITES[@]}")" >&2
+if [[ -z ${SUITES[$suite]+set} && -z ${SCRIPTS[$suite]+set} ]]; then
+  echo "unknown suite '$suite'; suites: $(printf '%s ' "${!SUITES[@]}" "${!SCRIPTS[@]}")" >&2
   exit 2
 fi
 
@@ -78,6 +94,11 @@ if [[ -z ${SLUICE:-} ]]; then
   # Incremental: a no-op when the server is up to date.
   cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target sluice-server
   SLUICE=$BUILD_DIR/sluice-server
+fi
+
+if [[ -n ${SCRIPTS[$suite]+set} ]]; then
+  echo "suite: $suite" >&2
+  exec python3 "${SCRIPTS[$suite]}" --sluice "$SLUICE" --redis "${REDIS:-redis-server}" "$@"
 fi
 
 eval "suite_args=(${SUITES[$suite]})"

@@ -116,9 +116,13 @@ void BlockingManager::Release(Session* session) {
     it->second.remove(session);
     if (it->second.empty()) waiting_.erase(it);
   }
-  if (blocked.deadline_it != deadlines_.end()) deadlines_.erase(blocked.deadline_it);
+  bool had_deadline = blocked.deadline_it != deadlines_.end();
+  if (had_deadline) deadlines_.erase(blocked.deadline_it);
   blocked_.erase(found);
   session->set_blocked(false);
+  // An armed timer keeps the event loop alive: left pointing at a released client's deadline,
+  // it would hold up shutdown until then.
+  if (had_deadline) ArmTimer();
 }
 
 void BlockingManager::ExpireDeadlines(int64_t now_ms) {
@@ -147,9 +151,6 @@ bool BlockingManager::Unblock(Session* session, bool with_error) {
 void BlockingManager::Forget(Session* session) {
   if (blocked_.count(session) == 0) return;
   Release(session);
-  // An armed timer keeps the event loop alive: left pointing at a departed client's deadline,
-  // it would hold up shutdown until that deadline.
-  ArmTimer();
 }
 
 void BlockingManager::ArmTimer() {

@@ -9,6 +9,7 @@ void RegisterGenericFamily(CommandTable& table);
 void RegisterHashFamily(CommandTable& table);
 void RegisterListFamily(CommandTable& table);
 void RegisterPubSubFamily(CommandTable& table);
+void RegisterQueueFamily(CommandTable& table);
 void RegisterScriptingFamily(CommandTable& table);
 void RegisterServerFamily(CommandTable& table);
 void RegisterSetFamily(CommandTable& table);
@@ -24,6 +25,7 @@ void RegisterAllCommands(CommandTable& table) {
   RegisterHashFamily(table);
   RegisterListFamily(table);
   RegisterPubSubFamily(table);
+  RegisterQueueFamily(table);
   RegisterScriptingFamily(table);
   RegisterServerFamily(table);
   RegisterSetFamily(table);

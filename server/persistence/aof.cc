@@ -455,6 +455,25 @@ void Aof::PropagateDeletion(int db, std::string_view key) {
   emit_db_ = saved;
 }
 
+void Aof::PropagateEffect(int db, std::span<const std::string_view> args) {
+  if (!logging_) return;
+  int saved = emit_db_;
+  emit_db_ = db;
+  Emit(args);
+  emit_db_ = saved;
+}
+
+void Aof::EndEffects() {
+  if (--depth_ > 0) return;
+  // No session: nobody's reply waits for these records (a client served because of them waits
+  // for its own command's records).
+  if (unit_records_ > 0) {
+    if (unit_wrapped_) AofWriter(&buffer_).Command({"EXEC"});
+    unit_records_ = 0;
+    unit_wrapped_ = false;
+  }
+}
+
 void Aof::BeginRecords(size_t count) {
   if (depth_ > 0) {
     if (unit_records_ == 0) unit_start_ = buffer_.size();

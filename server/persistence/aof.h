@@ -99,6 +99,13 @@ class Aof : public AofEmitter {
   void Propagate(CommandContext& ctx);
   // An expiry removed a key: recorded as a DEL where it happened.
   void PropagateDeletion(int db, std::string_view key);
+  // Records a family writes itself, in database `db` (queues record each state change with the
+  // IDs and times they resolved, and their timers change data outside any command). Inside a
+  // command they join its unit; work outside commands brackets its records with
+  // BeginEffects/EndEffects so they replay as one unit. Nothing happens unless logging().
+  void PropagateEffect(int db, std::span<const std::string_view> args);
+  void BeginEffects() { ++depth_; }
+  void EndEffects();
 
   // AofEmitter: records in the database of the command being propagated.
   void Emit(std::span<const std::string_view> args) override;

@@ -174,6 +174,12 @@ void PubSub::Deliver(Client* client, std::string_view body) {
 }
 
 size_t PubSub::Publish(std::string_view channel, std::string_view message) {
+  size_t receivers = PublishToClients(channel, message);
+  if (publish_observer_) receivers += publish_observer_(channel, message);
+  return receivers;
+}
+
+size_t PubSub::PublishToClients(std::string_view channel, std::string_view message) {
   size_t receivers = 0;
   auto it = by_name_[0].find(channel);
   if (it != by_name_[0].end()) {
@@ -269,12 +275,12 @@ void PublishKeyspaceEvent(Server& server, int /*type_class*/, std::string_view e
   channel.reserve(24 + std::max(key.size(), event.size()));
   if (flags & kNotifyKeyspace) {
     channel.append("__keyspace@").append(std::to_string(db)).append("__:").append(key);
-    pubsub.Publish(channel, event);
+    pubsub.PublishToClients(channel, event);
   }
   if (flags & kNotifyKeyevent) {
     channel.clear();
     channel.append("__keyevent@").append(std::to_string(db)).append("__:").append(event);
-    pubsub.Publish(channel, key);
+    pubsub.PublishToClients(channel, key);
   }
 }
 

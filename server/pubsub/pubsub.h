@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <string>
@@ -45,10 +46,17 @@ class PubSub {
   // Drops every subscription of the session without replying (RESET, disconnect).
   void Forget(Session* session);
 
-  // Delivers to the channel's subscribers and to every client whose pattern matches it.
-  // Returns the number of deliveries (a client with a channel and a matching pattern counts
-  // twice, as in Redis).
+  // Delivers to the channel's subscribers and to every client whose pattern matches it, then
+  // to the publish observer (queues bound with QBIND). Returns the number of deliveries (a
+  // client with a channel and a matching pattern counts twice, as in Redis; each bound queue
+  // counts once).
   size_t Publish(std::string_view channel, std::string_view message);
+  // Subscribed clients only: keyspace notifications, which must not write to the dataset while
+  // the write that caused them is still in progress.
+  size_t PublishToClients(std::string_view channel, std::string_view message);
+  // Durable pub/sub: called for every PUBLISH; returns how many receivers it added.
+  using PublishObserver = std::function<size_t(std::string_view channel, std::string_view message)>;
+  void SetPublishObserver(PublishObserver observer) { publish_observer_ = std::move(observer); }
   // SPUBLISH: shard channel subscribers only.
   size_t PublishShard(std::string_view channel, std::string_view message);
 
@@ -109,6 +117,7 @@ class PubSub {
   OutputBufferLimits limits_;
   bool limits_active_ = false;  // any non-zero limit: the check is skipped entirely otherwise
   std::string frame_;
+  PublishObserver publish_observer_;
 };
 
 }  // namespace sluice

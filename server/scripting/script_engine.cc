@@ -276,6 +276,7 @@ class RdbReader {
 Engine::Engine(Server& server) : server_(server) {
   Engines()[&server] = this;
   script_session_ = std::make_unique<Session>(server, 0, nullptr);
+  hook_session_ = std::make_unique<Session>(server, 0, nullptr);
   eval_lua_ = NewEvalState();
   functions_lua_ = NewFunctionsState();
 }
@@ -432,8 +433,8 @@ int Engine::DoCall(lua_State* L, bool raise) {
     return fail("ERR redis.call can only be called inside a script invocation");
   }
   if (argc == 0) return fail("ERR Please specify at least one argument for this redis lib call");
-  // Reused between calls (redis.call cannot nest: scripts cannot run scripts), so a call does
-  // not allocate its argument list.
+  // Reused between calls, so a call does not allocate its argument list. A queue hook run from
+  // inside a command called by a script does nest: CallHook sets these aside while it runs.
   std::vector<std::string>& numbers = call_numbers_;
   std::vector<std::string_view>& args = call_args_;
   numbers.clear();
@@ -486,7 +487,7 @@ int Engine::DoCall(lua_State* L, bool raise) {
   }
   if (write) run->wrote = true;
 
-  Session& session = *script_session_;
+  Session& session = run->session != nullptr ? *run->session : *script_session_;
   session.set_db_index(run->db);
   session.set_resp3(run->resp == 3);
   session.output().clear();
@@ -697,6 +698,9 @@ void Engine::CountHook(lua_State* L, lua_Debug*) {
   Engine* engine = static_cast<Engine*>(LuaContext(L));
   if (engine->run_ != nullptr && engine->run_->loading) {
     PushErrorTable(L, "ERR FUNCTION LOAD timeout");
+  } else if (engine->run_ != nullptr && engine->run_->hook) {
+    lua_sethook(L, CountHook, LUA_MASKLINE, 0);
+    PushErrorTable(L, "ERR queue hook exceeded the time limit");
   } else {
     // From now on every line raises again, so pcall cannot keep a killed script alive.
     lua_sethook(L, CountHook, LUA_MASKLINE, 0);
@@ -710,6 +714,7 @@ bool Engine::OnHook() {
   if (run == nullptr) return false;
   if (hook_observer_) hook_observer_();
   if (run->loading) return NowMs() - run->start_ms >= kLoadTimeoutMs;
+  if (run->hook) return run->hook_limit_ms > 0 && NowMs() - run->start_ms >= run->hook_limit_ms;
   if (!run->killed && !server_.shutting_down()) {
     if (!run->timed_out) {
       int64_t elapsed = NowMs() - run->start_ms;
@@ -922,6 +927,121 @@ void Engine::Fcall(CommandContext& ctx, bool read_only) {
   PushArray(L, ctx.args.subspan(3, nk));
   PushArray(L, ctx.args.subspan(3 + nk));
   RunAndReply(ctx, run, 2);
+}
+
+bool Engine::CallHook(std::string_view name, const std::vector<std::string>& keys,
+                      const std::vector<std::string>& args, int db, int64_t time_limit_ms,
+                      HookResult* result, std::string* error) {
+  auto fit = functions_.find(Lower(name));
+  if (fit == functions_.end()) {
+    *error = "ERR Function not found";
+    return false;
+  }
+  const Library& library = libraries_.find(fit->second)->second;
+  const FunctionInfo* info = nullptr;
+  for (const FunctionInfo& f : library.functions) {
+    if (info == nullptr && Lower(f.name) == fit->first) info = &f;
+  }
+  Run run;
+  run.is_eval = false;
+  run.hook = true;
+  run.hook_limit_ms = time_limit_ms;
+  run.name = info->name;
+  run.L = functions_lua_;
+  run.read_only = (info->flags & kScriptNoWrites) != 0;
+  run.db = db;
+  run.session = hook_session_.get();
+  lua_State* L = functions_lua_;
+  // The hook may run inside a function that called the queue command: the outer run and its
+  // count hook are restored afterwards.
+  Run* outer = run_;
+  lua_Hook outer_hook = lua_gethook(L);
+  int outer_mask = lua_gethookmask(L);
+  int outer_count = lua_gethookcount(L);
+  int base = lua_gettop(L);
+  lua_pushcfunction(L, ScriptErrorHandler);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, info->ref);
+  std::vector<std::string_view> key_views(keys.begin(), keys.end());
+  std::vector<std::string_view> arg_views(args.begin(), args.end());
+  PushArray(L, key_views);
+  PushArray(L, arg_views);
+  run.start_ms = NowMs();
+  int64_t previous_pin = server_.pinned_clock();
+  if (previous_pin < 0) server_.PinClock(server_.now_ms());
+  // The one place redis.call nests: the queue command that called this hook may be running
+  // from a script's redis.call, whose argument list (the reused one) it still reads.
+  std::vector<std::string> outer_numbers;
+  std::vector<std::string_view> outer_args;
+  outer_numbers.swap(call_numbers_);
+  outer_args.swap(call_args_);
+  run_ = &run;
+  if (time_limit_ms > 0 || hook_observer_) {
+    lua_sethook(L, CountHook, LUA_MASKCOUNT, kHookInstructions);
+  }
+  int status = lua_pcall(L, 2, 1, base + 1);
+  lua_sethook(L, outer_hook, outer_mask, outer_count);
+  run_ = outer;
+  call_numbers_.swap(outer_numbers);
+  call_args_.swap(outer_args);
+  server_.PinClock(previous_pin);
+  bool ok = true;
+  if (status != 0) {
+    ok = false;
+    *error = "ERR hook error";
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_type(L, -1) == LUA_TSTRING) *error = lua_tostring(L, -1);
+      lua_pop(L, 1);
+    } else if (const char* text = lua_tostring(L, -1)) {
+      *error = std::string("ERR ") + text;
+    }
+  } else {
+    int top = lua_gettop(L);
+    int type = lua_type(L, top);
+    if (type == LUA_TNIL || (type == LUA_TBOOLEAN && !lua_toboolean(L, top))) {
+      result->is_nil = true;
+    } else if (type == LUA_TSTRING || type == LUA_TNUMBER) {
+      if (type == LUA_TNUMBER) {
+        result->items.push_back(std::to_string(LuaNumberToInteger(lua_tonumber(L, top))));
+      } else {
+        size_t len;
+        const char* s = lua_tolstring(L, top, &len);
+        result->items.emplace_back(s, len);
+      }
+    } else if (type == LUA_TTABLE) {
+      lua_getfield(L, top, "err");
+      if (lua_type(L, -1) == LUA_TSTRING) {
+        *error = lua_tostring(L, -1);
+        ok = false;
+      }
+      lua_pop(L, 1);
+      for (int i = 1; ok; ++i) {
+        lua_rawgeti(L, top, i);
+        int t = lua_type(L, -1);
+        if (t == LUA_TNIL) {
+          lua_pop(L, 1);
+          break;
+        }
+        if (t == LUA_TNUMBER) {
+          result->items.push_back(std::to_string(LuaNumberToInteger(lua_tonumber(L, -1))));
+        } else if (t == LUA_TSTRING) {
+          size_t len;
+          const char* s = lua_tolstring(L, -1, &len);
+          result->items.emplace_back(s, len);
+        } else {
+          *error = "ERR hook returned a table holding something other than strings and numbers";
+          ok = false;
+        }
+        lua_pop(L, 1);
+      }
+    } else {
+      *error = "ERR hook returned a value that is neither nil, a string nor a table";
+      ok = false;
+    }
+  }
+  lua_settop(L, base);
+  lua_gc(L, LUA_GCSTEP, 1);
+  return ok;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -87,6 +87,20 @@ class Engine {
   std::string DumpLibraries() const;
   bool RestoreLibraries(std::string_view payload, RestorePolicy policy, std::string* error);
 
+  // Queue hooks (RETRYHOOK, ROUTEHOOK): calls library function `name` outside any client's
+  // request, with KEYS and ARGV, its redis.call commands running in database `db`. The return
+  // value comes back as strings: nil or false as is_nil, a table as its array items, a string
+  // or number as one item. An unknown function, a Lua error, a value of another shape, or a run
+  // past `time_limit_ms` (0: none) return false with *error. May run inside a script (a hook of
+  // a queue command the script called).
+  struct HookResult {
+    bool is_nil = false;
+    std::vector<std::string> items;
+  };
+  bool CallHook(std::string_view name, const std::vector<std::string>& keys,
+                const std::vector<std::string>& args, int db, int64_t time_limit_ms,
+                HookResult* result, std::string* error);
+
   // SCRIPT KILL (from_eval_command) / FUNCTION KILL.
   void Kill(CommandContext& ctx, bool from_script_command);
   // FUNCTION STATS.
@@ -121,6 +135,11 @@ class Engine {
     int resp = 2;
     int db = 0;
     Library* library = nullptr;  // loading: where register_function adds
+    // A queue hook: stopped (not made busy) at `hook_limit_ms`; its redis.call commands run
+    // as `session` instead of the scripts' client, which may be in the middle of a command.
+    bool hook = false;
+    int64_t hook_limit_ms = 0;
+    Session* session = nullptr;
   };
 
   lua_State* NewEvalState();
@@ -166,6 +185,7 @@ class Engine {
   int calls_since_gc_step_ = 0;
   std::vector<std::string> call_numbers_;
   std::vector<std::string_view> call_args_;
+  std::unique_ptr<Session> hook_session_;  // ... and in queue hooks
   Run* run_ = nullptr;
   std::function<void()> hook_observer_;
   std::function<void()> event_pump_;
