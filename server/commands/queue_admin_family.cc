@@ -26,23 +26,6 @@ constexpr std::string_view kCountRange = "ERR COUNT must be positive";
 QueueService& Service(CommandContext& ctx) { return QueueService::Of(ctx.server); }
 int Db(const CommandContext& ctx) { return ctx.db.index(); }
 
-Queue* GetQueue(CommandContext& ctx, std::string_view key, bool create, bool* failed) {
-  *failed = false;
-  bool wrong = false;
-  Object* obj = FindTyped(ctx, key, ObjType::kQueue, &wrong);
-  if (wrong) {
-    *failed = true;
-    return nullptr;
-  }
-  if (obj != nullptr) {
-    auto* q = obj->As<Queue>();
-    q->SetLocation(Db(ctx), key);
-    return q;
-  }
-  if (!create) return nullptr;
-  return Service(ctx).Lookup(Db(ctx), key, ctx.now_ms, true, &wrong);
-}
-
 std::string_view OverflowName(QueueOverflow o) {
   switch (o) {
     case QueueOverflow::kReject:

@@ -33,25 +33,6 @@ constexpr std::string_view kTimeoutNotInteger = "ERR timeout is not an integer o
 QueueService& Service(CommandContext& ctx) { return QueueService::Of(ctx.server); }
 int Db(const CommandContext& ctx) { return ctx.db.index(); }
 
-// The queue under key, or null when missing (created first when `create`). A key of another
-// type replies WRONGTYPE and sets *failed.
-Queue* GetQueue(CommandContext& ctx, std::string_view key, bool create, bool* failed) {
-  *failed = false;
-  bool wrong = false;
-  Object* obj = FindTyped(ctx, key, ObjType::kQueue, &wrong);
-  if (wrong) {
-    *failed = true;
-    return nullptr;
-  }
-  if (obj != nullptr) {
-    auto* q = obj->As<Queue>();
-    q->SetLocation(Db(ctx), key);
-    return q;
-  }
-  if (!create) return nullptr;
-  return Service(ctx).Lookup(Db(ctx), key, ctx.now_ms, true, &wrong);
-}
-
 // A non-negative integer option value; `positive` refuses 0 too.
 int64_t NextNonNegative(ArgParser& p, bool positive = false) {
   int64_t v = p.NextInt();

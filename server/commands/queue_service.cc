@@ -7,6 +7,7 @@
 
 #include "server/blocking/blocking.h"
 #include "server/commands/arg_parser.h"
+#include "server/commands/family_util.h"
 #include "server/core/log.h"
 #include "server/core/server.h"
 #include "server/persistence/aof.h"
@@ -767,6 +768,24 @@ size_t QueueService::OnPublish(std::string_view channel, std::string_view messag
     }
   }
   return receivers;
+}
+
+Queue* GetQueue(CommandContext& ctx, std::string_view key, bool create, bool* failed) {
+  *failed = false;
+  bool wrong = false;
+  Object* obj = FindTyped(ctx, key, ObjType::kQueue, &wrong);
+  if (wrong) {
+    *failed = true;
+    return nullptr;
+  }
+  int db = ctx.db.index();
+  if (obj != nullptr) {
+    auto* queue = obj->As<Queue>();
+    queue->SetLocation(db, key);
+    return queue;
+  }
+  if (!create) return nullptr;
+  return QueueService::Of(ctx.server).Lookup(db, key, ctx.now_ms, true, &wrong);
 }
 
 }  // namespace sluice

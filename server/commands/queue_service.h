@@ -185,6 +185,9 @@ bool ParseQueueId(std::string_view text, StreamID* id);
 void ReplyQueueEntry(ReplyBuilder& reply, std::string_view key, const QueueMessage* m,
                      uint32_t deliveries);
 void ReplyQueueId(ReplyBuilder& reply, const StreamID& id);
+// For handlers: the queue under key, or null when missing (created with the defaults first when
+// `create`). A key of another type replies WRONGTYPE and sets *failed.
+Queue* GetQueue(CommandContext& ctx, std::string_view key, bool create, bool* failed);
 inline constexpr std::string_view kInvalidQueueId = "ERR Invalid queue message ID";
 
 }  // namespace sluice
