@@ -727,7 +727,12 @@ void QueueService::ArmTimer() {
   }
   server_.RefreshClock();
   int64_t delay = due - server_.now_ms();
-  uv_timer_start(&timer_, OnTimer, static_cast<uint64_t>(delay > 0 ? delay : 0), 0);
+  // Never re-arm at once: libuv runs a timer that is due again before it polls, so work that is
+  // due but cannot run yet (while the log loads, or a script keeps the server busy) would spin
+  // here and the loop would never get back to loading or to clients.
+  int64_t floor = server_.loading() || !server_.busy_reply().empty() ? 10 : 1;
+  if (delay < floor) delay = floor;
+  uv_timer_start(&timer_, OnTimer, static_cast<uint64_t>(delay), 0);
 }
 
 void QueueService::OnTimer(uv_timer_t* timer) {
