@@ -21,12 +21,26 @@ namespace sluice::scripting {
 namespace {
 
 // Registry keys: the addresses of these objects are unique light userdata.
-char kContextKey;
 char kRealGlobalsKey;
 char kProxyTargetsKey;  // proxy -> real table
 char kProxyMetasKey;    // proxy -> what getmetatable(proxy) returns
 char kGlobalsMetaKey;   // metatable of the globals proxy
 char kLoadApiKey;       // globals seen while a function library loads
+
+// The allocator luaL_newstate would use; its user data carries the context, so LuaContext (run on
+// every redis.call) reads it without a registry lookup.
+void* Allocate(void*, void* block, size_t, size_t size) {
+  if (size == 0) {
+    free(block);
+    return nullptr;
+  }
+  return realloc(block, size);
+}
+
+int Panic(lua_State* L) {
+  fprintf(stderr, "PANIC: unprotected error in call to Lua API (%s)\n", lua_tostring(L, -1));
+  return 0;
+}
 
 constexpr const char* kReadonlyError = "Attempt to modify a readonly table";
 
@@ -347,9 +361,9 @@ void PushRedisTable(lua_State* L, const luaL_Reg* functions, const char* version
 }  // namespace
 
 lua_State* NewSandboxedState(VmKind kind, const SandboxApi& api, void* context) {
-  lua_State* L = luaL_newstate();
-  lua_pushlightuserdata(L, context);
-  SetRegistry(L, &kContextKey);
+  lua_State* L = lua_newstate(Allocate, context);
+  if (L == nullptr) return nullptr;
+  lua_atpanic(L, Panic);
   lua_newtable(L);
   SetRegistry(L, &kProxyTargetsKey);
   lua_newtable(L);
@@ -498,9 +512,8 @@ lua_State* NewSandboxedState(VmKind kind, const SandboxApi& api, void* context) 
 }
 
 void* LuaContext(lua_State* L) {
-  PushRegistry(L, &kContextKey);
-  void* context = lua_touserdata(L, -1);
-  lua_pop(L, 1);
+  void* context = nullptr;
+  lua_getallocf(L, &context);
   return context;
 }
 

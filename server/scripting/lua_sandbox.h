@@ -34,7 +34,7 @@ struct SandboxApi {
   const char* version;
 };
 
-// Builds a sandboxed state. `context` is stored for LuaContext().
+// Builds a sandboxed state. `context` is kept (as the allocator's user data) for LuaContext().
 lua_State* NewSandboxedState(VmKind kind, const SandboxApi& api, void* context);
 void* LuaContext(lua_State* L);
 

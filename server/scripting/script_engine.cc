@@ -279,6 +279,9 @@ Engine::Engine(Server& server) : server_(server) {
   hook_session_ = std::make_unique<Session>(server, 0, nullptr);
   eval_lua_ = NewEvalState();
   functions_lua_ = NewFunctionsState();
+  server.config().OnChange(
+      "busy-reply-threshold",
+      [threshold = busy_threshold_](const Config::Param& p) { *threshold = p.int_value; });
 }
 
 Engine::~Engine() {
@@ -343,6 +346,12 @@ int LuaBreakpoint(lua_State* L) {
 
 int LuaDebug(lua_State*) { return 0; }
 
+// Keeps a ScriptErrorHandler closure in the registry; returns its reference.
+int RefErrorHandler(lua_State* L) {
+  lua_pushcfunction(L, ScriptErrorHandler);
+  return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
 }  // namespace
 
 int Engine::LuaCall(lua_State* L) {
@@ -393,7 +402,16 @@ lua_State* Engine::NewEvalState() {
       {"debug", LuaDebug},
       {nullptr, nullptr},
   };
-  return NewSandboxedState(VmKind::kEval, {kRuntime, nullptr, kRedisCompatVersion}, this);
+  lua_State* L = NewSandboxedState(VmKind::kEval, {kRuntime, nullptr, kRedisCompatVersion}, this);
+  eval_handler_ref_ = RefErrorHandler(L);
+  PushRealGlobals(L);
+  globals_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushliteral(L, "KEYS");
+  keys_name_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_pushliteral(L, "ARGV");
+  argv_name_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  eval_heap_kb_at_gc_step_ = lua_gc(L, LUA_GCCOUNT, 0);
+  return L;
 }
 
 lua_State* Engine::NewFunctionsState() {
@@ -414,10 +432,38 @@ lua_State* Engine::NewFunctionsState() {
       {"log", LuaLog},
       {nullptr, nullptr},
   };
-  return NewSandboxedState(VmKind::kFunctions, {kRuntime, kLoad, kRedisCompatVersion}, this);
+  lua_State* L =
+      NewSandboxedState(VmKind::kFunctions, {kRuntime, kLoad, kRedisCompatVersion}, this);
+  functions_handler_ref_ = RefErrorHandler(L);
+  functions_heap_kb_at_gc_step_ = lua_gc(L, LUA_GCCOUNT, 0);
+  return L;
 }
 
 int64_t Engine::NowMs() const { return server_.now_us() / 1000; }
+
+const CommandSpec* Engine::FindCommandCached(std::string_view name) {
+  const CommandTable& table = server_.commands();
+  if (command_cache_table_size_ != table.all().size()) {
+    for (CommandCacheEntry& e : command_cache_) e = CommandCacheEntry();
+    command_cache_table_size_ = table.all().size();
+  }
+  if (name.empty() || name.size() > sizeof(CommandCacheEntry::name)) return table.Find(name);
+  size_t slot = (name.size() * 7 + static_cast<unsigned char>(name[0]) +
+                 static_cast<unsigned char>(name.back())) %
+                kCommandCacheSize;
+  CommandCacheEntry& entry = command_cache_[slot];
+  if (entry.len == name.size() && memcmp(entry.name, name.data(), name.size()) == 0) {
+    return entry.spec;
+  }
+  const CommandSpec* spec = table.Find(name);
+  // Unknown names are not cached: they are errors, and a script should not evict real ones.
+  if (spec != nullptr) {
+    entry.len = static_cast<uint8_t>(name.size());
+    memcpy(entry.name, name.data(), name.size());
+    entry.spec = spec;
+  }
+  return spec;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The redis.* API
@@ -466,7 +512,7 @@ int Engine::DoCall(lua_State* L, bool raise) {
       return fail("ERR Lua redis lib command arguments must be strings or integers");
     }
   }
-  const CommandSpec* spec = server_.commands().Find(args[0]);
+  const CommandSpec* spec = FindCommandCached(args[0]);
   if (spec != nullptr && spec->is_container()) {
     bool runs_alone = spec->handler != nullptr && spec->CheckArity(args.size());
     if (args.size() >= 2) {
@@ -718,13 +764,13 @@ bool Engine::OnHook() {
   if (!run->killed && !server_.shutting_down()) {
     if (!run->timed_out) {
       int64_t elapsed = NowMs() - run->start_ms;
-      int64_t threshold = server_.config().GetInt("busy-reply-threshold");
+      int64_t threshold = *busy_threshold_;
       if (threshold <= 0 || elapsed < threshold) return false;
       LogWarning(
           "Slow script detected: still in execution after %lld milliseconds. You can try "
-          "killing the script using the %s command. Script name is: %s.",
+          "killing the script using the %s command. Script name is: %.*s.",
           static_cast<long long>(elapsed), run->is_eval ? "SCRIPT KILL" : "FUNCTION KILL",
-          run->name.c_str());
+          static_cast<int>(run->name.size()), run->name.data());
       EnterBusy(*run);
     }
     if (event_pump_) {
@@ -737,6 +783,11 @@ bool Engine::OnHook() {
 }
 
 void Engine::EnterBusy(Run& run) {
+  run.owned_name.assign(run.name);
+  run.name = run.owned_name;
+  run.owned_command.assign(run.command.begin(), run.command.end());
+  run.owned_command_views.assign(run.owned_command.begin(), run.owned_command.end());
+  run.command = run.owned_command_views;
   run.timed_out = true;
   server_.set_busy_reply(run.is_eval ? kBusyEval : kBusyFunction);
   // The caller's next requests wait in the socket: its read buffer holds the running command.
@@ -764,7 +815,7 @@ void Engine::PushArray(lua_State* L, ArgList items) {
 void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
   lua_State* L = run.L;
   int function_index = lua_gettop(L) - nargs;
-  lua_pushcfunction(L, ScriptErrorHandler);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, L == eval_lua_ ? eval_handler_ref_ : functions_handler_ref_);
   lua_insert(L, function_index);
   int handler_index = function_index;
   run.caller = &ctx.session;
@@ -773,7 +824,7 @@ void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
   int64_t previous_pin = server_.pinned_clock();
   if (previous_pin < 0) server_.PinClock(server_.now_ms());
   run_ = &run;
-  if (server_.config().GetInt("busy-reply-threshold") > 0 || hook_observer_) {
+  if (*busy_threshold_ > 0 || hook_observer_) {
     lua_sethook(L, CountHook, LUA_MASKCOUNT, kHookInstructions);
   }
   int status = lua_pcall(L, nargs, 1, handler_index);
@@ -791,23 +842,29 @@ void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
     lua_getfield(L, error, "source");
     lua_getfield(L, error, "line");
     if (lua_isstring(L, -2) && lua_isnumber(L, -1)) {
-      message += " script: " + run.name + ", on " + lua_tostring(L, -2) + ":" +
+      message += " script: " + std::string(run.name) + ", on " + lua_tostring(L, -2) + ":" +
                  std::to_string(static_cast<long long>(lua_tonumber(L, -1))) + ".";
     }
     lua_pop(L, 3);
     ctx.reply.Error(message);
   } else {
     const char* text = lua_tostring(L, -1);
-    ctx.reply.Error("ERR Error running script " + run.name + ", " +
+    ctx.reply.Error("ERR Error running script " + std::string(run.name) + ", " +
                     std::string(text != nullptr ? text : "execution failure").substr(0, 100));
   }
   lua_settop(L, handler_index - 1);
   // Scripts allocate freely. Lua collects incrementally as it allocates; an extra step every
   // kGcPeriod calls keeps a busy script cache from growing between its own cycles, and costs
-  // far less than a step after each call.
+  // far less than a step after each call. The step is sized by how much the heap grew since
+  // the last one (at most kGcPeriod KB): a fixed size makes the collector trace the whole
+  // state over and over when the calls leave little garbage, which is the common case.
   if (++calls_since_gc_step_ >= kGcPeriod) {
     calls_since_gc_step_ = 0;
-    lua_gc(L, LUA_GCSTEP, kGcPeriod);
+    int& heap_kb_at_step =
+        L == eval_lua_ ? eval_heap_kb_at_gc_step_ : functions_heap_kb_at_gc_step_;
+    int grown_kb = lua_gc(L, LUA_GCCOUNT, 0) - heap_kb_at_step;
+    if (grown_kb > 0) lua_gc(L, LUA_GCSTEP, std::min(grown_kb, kGcPeriod));
+    heap_kb_at_step = lua_gc(L, LUA_GCCOUNT, 0);
   }
 }
 
@@ -852,16 +909,20 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   int64_t numkeys;
   if (!ParseNumkeys(ctx, "ERR value is not an integer or out of range", &numkeys)) return;
   std::string sha;
+  std::string_view key;
   if (by_sha) {
     // Clients send SHA1s in lower case almost always; fold only when needed.
-    std::string_view given = ctx.arg(1);
-    bool lower =
-        std::none_of(given.begin(), given.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-    sha = lower ? std::string(given) : Lower(given);
+    key = ctx.arg(1);
+    bool lower = std::none_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    if (!lower) {
+      sha = Lower(key);
+      key = sha;
+    }
   } else {
     sha = Sha1Hex(ctx.arg(1));
+    key = sha;
   }
-  auto it = scripts_.find(sha);
+  auto it = scripts_.find(key);
   if (it == scripts_.end()) {
     if (by_sha) {
       ctx.reply.Error("NOSCRIPT No matching script. Please use EVAL.");
@@ -881,17 +942,20 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   }
   Run run;
   run.is_eval = true;
-  run.name = sha;
-  run.command.assign(ctx.args.begin(), ctx.args.end());
+  run.name = it->first;
+  run.command = ctx.args;
   run.L = eval_lua_;
   run.read_only = read_only || (script.flags & kScriptNoWrites);
   lua_State* L = eval_lua_;
   size_t nk = static_cast<size_t>(numkeys);
-  PushRealGlobals(L);
+  // The real globals have no __newindex: a raw set is what lua_setfield would do.
+  lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref_);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, keys_name_ref_);
   PushArray(L, ctx.args.subspan(3, nk));
-  lua_setfield(L, -2, "KEYS");
+  lua_rawset(L, -3);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, argv_name_ref_);
   PushArray(L, ctx.args.subspan(3 + nk));
-  lua_setfield(L, -2, "ARGV");
+  lua_rawset(L, -3);
   lua_pop(L, 1);
   lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
   RunAndReply(ctx, run, 0);
@@ -918,7 +982,7 @@ void Engine::Fcall(CommandContext& ctx, bool read_only) {
   Run run;
   run.is_eval = false;
   run.name = info->name;
-  run.command.assign(ctx.args.begin(), ctx.args.end());
+  run.command = ctx.args;
   run.L = functions_lua_;
   run.read_only = read_only || (info->flags & kScriptNoWrites);
   lua_State* L = functions_lua_;
@@ -959,7 +1023,7 @@ bool Engine::CallHook(std::string_view name, const std::vector<std::string>& key
   int outer_mask = lua_gethookmask(L);
   int outer_count = lua_gethookcount(L);
   int base = lua_gettop(L);
-  lua_pushcfunction(L, ScriptErrorHandler);
+  lua_rawgeti(L, LUA_REGISTRYINDEX, functions_handler_ref_);
   lua_rawgeti(L, LUA_REGISTRYINDEX, info->ref);
   std::vector<std::string_view> key_views(keys.begin(), keys.end());
   std::vector<std::string_view> arg_views(args.begin(), args.end());
@@ -1344,7 +1408,7 @@ void Engine::ReplyStats(CommandContext& ctx) {
     ctx.reply.Bulk(run->name);
     ctx.reply.Bulk("command");
     ctx.reply.ArrayHeader(run->command.size());
-    for (const std::string& arg : run->command) ctx.reply.Bulk(arg);
+    for (std::string_view arg : run->command) ctx.reply.Bulk(arg);
     ctx.reply.Bulk("duration_ms");
     ctx.reply.Integer(NowMs() - run->start_ms);
   }

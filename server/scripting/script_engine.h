@@ -123,8 +123,15 @@ class Engine {
   struct Run {
     bool is_eval = true;
     bool loading = false;  // a FUNCTION LOAD registering its functions
-    std::string name;      // SHA1 or function name
-    std::vector<std::string> command;
+    // SHA1 or function name, and the command that runs the script. Views into the script
+    // cache or library and into the caller's request, both of which outlive the run until the
+    // script turns busy: from then on other clients' commands run (and may read these through
+    // FUNCTION STATS), so EnterBusy copies them into the owned_ fields first.
+    std::string_view name;
+    ArgList command;
+    std::string owned_name;
+    std::vector<std::string> owned_command;
+    std::vector<std::string_view> owned_command_views;
     Session* caller = nullptr;
     lua_State* L = nullptr;
     int64_t start_ms = 0;
@@ -177,12 +184,43 @@ class Engine {
   Server& server_;
   lua_State* eval_lua_ = nullptr;
   lua_State* functions_lua_ = nullptr;
-  std::unordered_map<std::string, EvalScript> scripts_;
+  // EVALSHA looks scripts up by the SHA1 it was given, without copying it.
+  struct ShaHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, EvalScript, ShaHash, std::equal_to<>> scripts_;
   std::map<std::string, Library, std::less<>> libraries_;
   // Lowercased function name -> library name.
   std::unordered_map<std::string, std::string> functions_;
   std::unique_ptr<Session> script_session_;  // the client redis.call runs as
   int calls_since_gc_step_ = 0;
+  // Each state's heap (in KB) after its last explicit collector step.
+  int eval_heap_kb_at_gc_step_ = 0;
+  int functions_heap_kb_at_gc_step_ = 0;
+  // ScriptErrorHandler of each state, kept in its registry so a call pushes it without
+  // allocating a closure.
+  int eval_handler_ref_ = LUA_NOREF;
+  int functions_handler_ref_ = LUA_NOREF;
+  // The eval state's real globals and its "KEYS" and "ARGV" strings, so setting them for a
+  // call neither looks the globals up nor interns the names.
+  int globals_ref_ = LUA_NOREF;
+  int keys_name_ref_ = LUA_NOREF;
+  int argv_name_ref_ = LUA_NOREF;
+  // busy-reply-threshold, followed through CONFIG SET (shared: the config may outlive us).
+  std::shared_ptr<int64_t> busy_threshold_ = std::make_shared<int64_t>(0);
+  // redis.call's command names as scripts spell them (exactly, case included) -> their
+  // top-level spec: scripts name the same few commands over and over. Direct-mapped; a miss
+  // falls back to the command table. Reset when the table's size changes.
+  struct CommandCacheEntry {
+    uint8_t len = 0;  // 0: empty
+    char name[23];
+    const CommandSpec* spec = nullptr;
+  };
+  static constexpr size_t kCommandCacheSize = 32;
+  CommandCacheEntry command_cache_[kCommandCacheSize];
+  size_t command_cache_table_size_ = 0;
+  const CommandSpec* FindCommandCached(std::string_view name);
   std::vector<std::string> call_numbers_;
   std::vector<std::string_view> call_args_;
   std::unique_ptr<Session> hook_session_;  // ... and in queue hooks

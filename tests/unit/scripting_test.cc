@@ -179,6 +179,26 @@ TEST_F(ScriptingTest, KeysAndArgv) {
   EXPECT_TRUE(IsError(Eval("return 1", {"abc"}), "ERR value is not an integer or out of range"));
 }
 
+TEST_F(ScriptingTest, CommandNamesInAnyCaseAndUnknownOnes) {
+  // redis.call remembers the names scripts use; every spelling still finds its command, and a
+  // name that is not a command stays an error however often it comes.
+  EXPECT_EQ(Eval("redis.call('lpush', KEYS[1], 'a') redis.call('LPUSH', KEYS[1], 'b') "
+                 "redis.call('LpUsH', KEYS[1], 'c') return redis.call('llen', KEYS[1])",
+                 {"1", "cl"}),
+            3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(ErrorStartsWith(Eval("return redis.call('lpushh', 'cl', 'x')"),
+                                "ERR Unknown Redis command called from script"));
+    EXPECT_TRUE(ErrorStartsWith(Eval("return redis.call('lpush_with_a_name_too_long', 'cl')"),
+                                "ERR Unknown Redis command called from script"));
+  }
+  EXPECT_EQ(Eval("return redis.call('LLEN', 'cl')"), 3);
+  // A container command resolves its subcommand after the cached lookup.
+  EXPECT_EQ(Eval("return type(redis.call('OBJECT', 'ENCODING', 'cl'))"), "string");
+  EXPECT_TRUE(ErrorStartsWith(Eval("return redis.call('object', 'nosuch', 'cl')"),
+                              "ERR Unknown Redis command called from script"));
+}
+
 TEST_F(ScriptingTest, NumbersPassedToCommandsKeepFullPrecision) {
   EXPECT_EQ(Eval("redis.call('set', 'k', 0.1) return redis.call('get', 'k')"),
             "0.10000000000000001");
@@ -965,6 +985,19 @@ TEST_F(BusyScriptTest, FastScriptsNeverGetBusy) {
   engine().SetEventPumpForTesting([this] { ++passes_; });
   EXPECT_EQ(Eval("local i = 0 while i < 1000000 do i = i + 1 end return i"), 1000000);
   EXPECT_EQ(passes_, 0);
+}
+
+TEST_F(BusyScriptTest, BusyThresholdFollowsConfigSet) {
+  Arrange([](int) {});
+  const std::string spin = "local i = 0 while i < 3000000 do i = i + 1 end return i";
+  // 0 turns the busy state off: the clock runs past any threshold, nobody is told.
+  EXPECT_EQ(Run({"CONFIG", "SET", "busy-reply-threshold", "0"}), "OK");
+  EXPECT_EQ(Eval(spin), 3000000);
+  EXPECT_EQ(passes_, 0);
+  // Under its old name too, and back on.
+  EXPECT_EQ(Run({"CONFIG", "SET", "lua-time-limit", "2000"}), "OK");
+  EXPECT_EQ(Eval(spin), 3000000);
+  EXPECT_GT(passes_, 0);
 }
 
 TEST_F(BusyScriptTest, KeysDoNotExpireUnderARunningScript) {
