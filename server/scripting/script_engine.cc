@@ -13,6 +13,7 @@
 #include "server/core/server.h"
 #include "server/core/session.h"
 #include "server/core/version.h"
+#include "server/scripting/args_usage.h"
 #include "server/scripting/lua_convert.h"
 #include "server/scripting/lua_sandbox.h"
 #include "server/util/crc64.h"
@@ -410,6 +411,12 @@ lua_State* Engine::NewEvalState() {
   keys_name_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushliteral(L, "ARGV");
   argv_name_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_newtable(L);
+  reused_keys_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_newtable(L);
+  reused_argv_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  reused_keys_size_ = 0;
+  reused_argv_size_ = 0;
   eval_heap_kb_at_gc_step_ = lua_gc(L, LUA_GCCOUNT, 0);
   return L;
 }
@@ -812,6 +819,19 @@ void Engine::PushArray(lua_State* L, ArgList items) {
   }
 }
 
+void Engine::PushRefilledArray(lua_State* L, int ref, size_t* size, ArgList items) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+  for (size_t i = 0; i < items.size(); ++i) {
+    lua_pushlstring(L, items[i].data(), items[i].size());
+    lua_rawseti(L, -2, static_cast<int>(i + 1));
+  }
+  for (size_t i = items.size(); i < *size; ++i) {
+    lua_pushnil(L);
+    lua_rawseti(L, -2, static_cast<int>(i + 1));
+  }
+  *size = items.size();
+}
+
 void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
   lua_State* L = run.L;
   int function_index = lua_gettop(L) - nargs;
@@ -901,6 +921,7 @@ bool Engine::CompileEval(std::string_view body, const std::string& sha, std::str
   script.body.assign(body);
   script.flags = flags;
   script.ref = luaL_ref(eval_lua_, LUA_REGISTRYINDEX);
+  script.reads_args_only = ReadsArgsOnly(body);
   scripts_.emplace(sha, std::move(script));
   return true;
 }
@@ -951,10 +972,18 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   // The real globals have no __newindex: a raw set is what lua_setfield would do.
   lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref_);
   lua_rawgeti(L, LUA_REGISTRYINDEX, keys_name_ref_);
-  PushArray(L, ctx.args.subspan(3, nk));
+  if (script.reads_args_only) {
+    PushRefilledArray(L, reused_keys_ref_, &reused_keys_size_, ctx.args.subspan(3, nk));
+  } else {
+    PushArray(L, ctx.args.subspan(3, nk));
+  }
   lua_rawset(L, -3);
   lua_rawgeti(L, LUA_REGISTRYINDEX, argv_name_ref_);
-  PushArray(L, ctx.args.subspan(3 + nk));
+  if (script.reads_args_only) {
+    PushRefilledArray(L, reused_argv_ref_, &reused_argv_size_, ctx.args.subspan(3 + nk));
+  } else {
+    PushArray(L, ctx.args.subspan(3 + nk));
+  }
   lua_rawset(L, -3);
   lua_pop(L, 1);
   lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);

@@ -118,6 +118,8 @@ class Engine {
     std::string body;
     uint32_t flags = 0;
     int ref = LUA_NOREF;
+    // The script only reads KEYS and ARGV (ReadsArgsOnly): it gets the reused tables.
+    bool reads_args_only = false;
   };
   // The script in progress.
   struct Run {
@@ -155,6 +157,8 @@ class Engine {
   // Runs the function on top of the stack with `nargs` arguments above it and replies.
   void RunAndReply(CommandContext& ctx, Run& run, int nargs);
   void PushArray(lua_State* L, ArgList items);
+  // Pushes the reused table `ref` holding exactly `items` (it held *size of them before).
+  void PushRefilledArray(lua_State* L, int ref, size_t* size, ArgList items);
   bool BuildLibrary(std::string_view code, bool replace_allowed, Library* out, std::string* error);
   void ReleaseLibrary(Library& library);
   int64_t NowMs() const;
@@ -207,6 +211,13 @@ class Engine {
   int globals_ref_ = LUA_NOREF;
   int keys_name_ref_ = LUA_NOREF;
   int argv_name_ref_ = LUA_NOREF;
+  // The KEYS and ARGV tables handed to scripts that only read them, refilled for each call,
+  // and how many items each holds. No other script ever sees them: the globals point at fresh
+  // tables while any other script runs.
+  int reused_keys_ref_ = LUA_NOREF;
+  int reused_argv_ref_ = LUA_NOREF;
+  size_t reused_keys_size_ = 0;
+  size_t reused_argv_size_ = 0;
   // busy-reply-threshold, followed through CONFIG SET (shared: the config may outlive us).
   std::shared_ptr<int64_t> busy_threshold_ = std::make_shared<int64_t>(0);
   // redis.call's command names as scripts spell them (exactly, case included) -> their

@@ -199,6 +199,32 @@ TEST_F(ScriptingTest, CommandNamesInAnyCaseAndUnknownOnes) {
                               "ERR Unknown Redis command called from script"));
 }
 
+TEST_F(ScriptingTest, EveryCallSeesOnlyItsOwnKeysAndArgv) {
+  using V = std::vector<std::string>;
+  // Scripts that only read KEYS and ARGV share refilled tables; the others get new ones. Either
+  // way a call sees its own arguments and nothing a previous call did.
+  const std::string reader =
+      "return {tostring(#KEYS), tostring(#ARGV), tostring(KEYS[1]), tostring(KEYS[3]), "
+      "tostring(ARGV[1]), tostring(ARGV[2])}";
+  EXPECT_EQ(Eval(reader, {"3", "a", "b", "c", "x"}), (V{"3", "1", "a", "c", "x", "nil"}));
+  // Fewer items than the call before: nothing of that call is left.
+  EXPECT_EQ(Eval(reader, {"1", "k"}), (V{"1", "0", "k", "nil", "nil", "nil"}));
+  EXPECT_EQ(Eval(reader, {"0", "x", "y"}), (V{"0", "2", "nil", "nil", "x", "y"}));
+  EXPECT_EQ(Eval(reader, {"0"}), (V{"0", "0", "nil", "nil", "nil", "nil"}));
+  const std::string writer =
+      "KEYS[2] = 'w' setmetatable(ARGV, {__index = function() return 'm' end}) "
+      "return {tostring(#KEYS), ARGV[7], tostring(getmetatable(KEYS))}";
+  EXPECT_EQ(Eval(writer, {"1", "k"}), (V{"2", "m", "nil"}));
+  EXPECT_EQ(Eval(reader, {"1", "k"}), (V{"1", "0", "k", "nil", "nil", "nil"}));
+  EXPECT_EQ(Eval(writer, {"1", "k"}), (V{"2", "m", "nil"}));
+  EXPECT_EQ(
+      Eval("return {tostring(getmetatable(ARGV)), tostring(#KEYS), KEYS[2] or 'none'}", {"1", "k"}),
+      (V{"nil", "1", "none"}));
+  // After SCRIPT FLUSH (a new Lua state) as before.
+  EXPECT_EQ(Run({"SCRIPT", "FLUSH"}), "OK");
+  EXPECT_EQ(Eval(reader, {"2", "p", "q", "y"}), (V{"2", "1", "p", "nil", "y", "nil"}));
+}
+
 TEST_F(ScriptingTest, NumbersPassedToCommandsKeepFullPrecision) {
   EXPECT_EQ(Eval("redis.call('set', 'k', 0.1) return redis.call('get', 'k')"),
             "0.10000000000000001");
