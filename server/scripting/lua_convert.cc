@@ -66,7 +66,26 @@ void PushErrorTable(lua_State* L, std::string_view text) {
 }
 
 bool PushReply(lua_State* L, std::string_view bytes, size_t* pos) {
-  if (*pos >= bytes.size() || !lua_checkstack(L, 6)) return false;
+  if (*pos >= bytes.size()) return false;
+  if (bytes[*pos] == ':') {
+    // Integer replies (counts, lengths, flags) are the most common answer to a script's call:
+    // up to 18 digits need no overflow check, and a number needs no stack check.
+    size_t p = *pos + 1;
+    bool negative = p < bytes.size() && bytes[p] == '-';
+    if (negative) ++p;
+    size_t first = p;
+    int64_t n = 0;
+    while (p < bytes.size() && p - first < 18 && bytes[p] >= '0' && bytes[p] <= '9') {
+      n = n * 10 + (bytes[p] - '0');
+      ++p;
+    }
+    if (p > first && p + 1 < bytes.size() && bytes[p] == '\r' && bytes[p + 1] == '\n') {
+      lua_pushnumber(L, static_cast<lua_Number>(negative ? -n : n));
+      *pos = p + 2;
+      return true;
+    }
+  }
+  if (!lua_checkstack(L, 6)) return false;
   char type = bytes[*pos];
   size_t p = *pos + 1;
   std::string_view line;

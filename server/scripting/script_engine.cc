@@ -417,6 +417,7 @@ lua_State* Engine::NewEvalState() {
   reused_argv_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   reused_keys_size_ = 0;
   reused_argv_size_ = 0;
+  reused_installed_ = false;
   eval_heap_kb_at_gc_step_ = lua_gc(L, LUA_GCCOUNT, 0);
   return L;
 }
@@ -819,7 +820,7 @@ void Engine::PushArray(lua_State* L, ArgList items) {
   }
 }
 
-void Engine::PushRefilledArray(lua_State* L, int ref, size_t* size, ArgList items) {
+void Engine::RefillArray(lua_State* L, int ref, size_t* size, ArgList items) {
   lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
   for (size_t i = 0; i < items.size(); ++i) {
     lua_pushlstring(L, items[i].data(), items[i].size());
@@ -830,6 +831,7 @@ void Engine::PushRefilledArray(lua_State* L, int ref, size_t* size, ArgList item
     lua_rawseti(L, -2, static_cast<int>(i + 1));
   }
   *size = items.size();
+  lua_pop(L, 1);
 }
 
 void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
@@ -969,23 +971,32 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   run.read_only = read_only || (script.flags & kScriptNoWrites);
   lua_State* L = eval_lua_;
   size_t nk = static_cast<size_t>(numkeys);
-  // The real globals have no __newindex: a raw set is what lua_setfield would do.
-  lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref_);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, keys_name_ref_);
   if (script.reads_args_only) {
-    PushRefilledArray(L, reused_keys_ref_, &reused_keys_size_, ctx.args.subspan(3, nk));
-  } else {
-    PushArray(L, ctx.args.subspan(3, nk));
+    RefillArray(L, reused_keys_ref_, &reused_keys_size_, ctx.args.subspan(3, nk));
+    RefillArray(L, reused_argv_ref_, &reused_argv_size_, ctx.args.subspan(3 + nk));
   }
-  lua_rawset(L, -3);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, argv_name_ref_);
-  if (script.reads_args_only) {
-    PushRefilledArray(L, reused_argv_ref_, &reused_argv_size_, ctx.args.subspan(3 + nk));
-  } else {
-    PushArray(L, ctx.args.subspan(3 + nk));
+  // The globals change only when the script differs in kind from the last one: either the
+  // reused tables, or new ones. The real globals have no __newindex: a raw set is what
+  // lua_setfield would do.
+  if (!script.reads_args_only || !reused_installed_) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref_);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, keys_name_ref_);
+    if (script.reads_args_only) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, reused_keys_ref_);
+    } else {
+      PushArray(L, ctx.args.subspan(3, nk));
+    }
+    lua_rawset(L, -3);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, argv_name_ref_);
+    if (script.reads_args_only) {
+      lua_rawgeti(L, LUA_REGISTRYINDEX, reused_argv_ref_);
+    } else {
+      PushArray(L, ctx.args.subspan(3 + nk));
+    }
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    reused_installed_ = script.reads_args_only;
   }
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
   lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
   RunAndReply(ctx, run, 0);
 }

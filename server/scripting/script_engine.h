@@ -157,8 +157,8 @@ class Engine {
   // Runs the function on top of the stack with `nargs` arguments above it and replies.
   void RunAndReply(CommandContext& ctx, Run& run, int nargs);
   void PushArray(lua_State* L, ArgList items);
-  // Pushes the reused table `ref` holding exactly `items` (it held *size of them before).
-  void PushRefilledArray(lua_State* L, int ref, size_t* size, ArgList items);
+  // Makes the reused table `ref` hold exactly `items` (it held *size of them before).
+  void RefillArray(lua_State* L, int ref, size_t* size, ArgList items);
   bool BuildLibrary(std::string_view code, bool replace_allowed, Library* out, std::string* error);
   void ReleaseLibrary(Library& library);
   int64_t NowMs() const;
@@ -218,6 +218,8 @@ class Engine {
   int reused_argv_ref_ = LUA_NOREF;
   size_t reused_keys_size_ = 0;
   size_t reused_argv_size_ = 0;
+  // Whether the globals KEYS and ARGV are the reused tables (the last script only read them).
+  bool reused_installed_ = false;
   // busy-reply-threshold, followed through CONFIG SET (shared: the config may outlive us).
   std::shared_ptr<int64_t> busy_threshold_ = std::make_shared<int64_t>(0);
   // redis.call's command names as scripts spell them (exactly, case included) -> their

@@ -225,6 +225,23 @@ TEST_F(ScriptingTest, EveryCallSeesOnlyItsOwnKeysAndArgv) {
   EXPECT_EQ(Eval(reader, {"2", "p", "q", "y"}), (V{"2", "1", "p", "nil", "y", "nil"}));
 }
 
+TEST_F(ScriptingTest, IntegerRepliesOfEveryShape) {
+  // Short integer replies take a quick path to Lua numbers, long ones the general parser.
+  RespValue r = Eval(
+      "redis.call('SET', 'n', '-12') local a = redis.call('INCRBY', 'n', '0') "
+      "local b = redis.call('DECRBY', 'n', '1000000000000000000') "
+      "return {a, tostring(b == -1000000000000000012), redis.call('STRLEN', 'n'), "
+      "redis.call('INCRBY', 'n', '1000000000000000012'), redis.call('DECR', 'n'), "
+      "redis.call('LPUSH', 'ilist', 'a', 'b')}");
+  ASSERT_EQ(r.size(), 6u) << r;
+  EXPECT_EQ(r[0], -12);
+  EXPECT_EQ(r[1], "true");
+  EXPECT_EQ(r[2], 20);
+  EXPECT_EQ(r[3], 0);
+  EXPECT_EQ(r[4], -1);
+  EXPECT_EQ(r[5], 2);
+}
+
 TEST_F(ScriptingTest, NumbersPassedToCommandsKeepFullPrecision) {
   EXPECT_EQ(Eval("redis.call('set', 'k', 0.1) return redis.call('get', 'k')"),
             "0.10000000000000001");
