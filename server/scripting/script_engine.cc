@@ -934,18 +934,18 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   std::string sha;
   std::string_view key;
   if (by_sha) {
-    // Clients send SHA1s in lower case almost always; fold only when needed.
     key = ctx.arg(1);
-    bool lower = std::none_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-    if (!lower) {
-      sha = Lower(key);
-      key = sha;
-    }
   } else {
     sha = Sha1Hex(ctx.arg(1));
     key = sha;
   }
   auto it = scripts_.find(key);
+  // Clients send SHA1s in lower case almost always; fold only when the name is not found.
+  if (it == scripts_.end() && by_sha &&
+      std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    sha = Lower(key);
+    it = scripts_.find(sha);
+  }
   if (it == scripts_.end()) {
     if (by_sha) {
       ctx.reply.Error("NOSCRIPT No matching script. Please use EVAL.");
