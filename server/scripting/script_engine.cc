@@ -456,9 +456,9 @@ const CommandSpec* Engine::FindCommandCached(std::string_view name) {
     command_cache_table_size_ = table.all().size();
   }
   if (name.empty() || name.size() > sizeof(CommandCacheEntry::name)) return table.Find(name);
-  size_t slot = (name.size() * 7 + static_cast<unsigned char>(name[0]) +
-                 static_cast<unsigned char>(name.back())) %
-                kCommandCacheSize;
+  uint32_t hash = 2166136261u;  // FNV-1a: the few names of a script rarely share a slot
+  for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  size_t slot = hash % kCommandCacheSize;
   CommandCacheEntry& entry = command_cache_[slot];
   if (entry.len == name.size() && memcmp(entry.name, name.data(), name.size()) == 0) {
     return entry.spec;

@@ -230,7 +230,7 @@ class Engine {
     char name[23];
     const CommandSpec* spec = nullptr;
   };
-  static constexpr size_t kCommandCacheSize = 32;
+  static constexpr size_t kCommandCacheSize = 64;
   CommandCacheEntry command_cache_[kCommandCacheSize];
   size_t command_cache_table_size_ = 0;
   const CommandSpec* FindCommandCached(std::string_view name);
