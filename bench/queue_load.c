@@ -109,28 +109,37 @@ static void buf_append(struct buf* b, const void* p, size_t n) {
   b->len += n;
 }
 
-static void buf_printf(struct buf* b, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(struct buf* b, const char* fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  char* p = buf_reserve(b, (size_t)n + 1);
-  va_start(ap, fmt);
-  vsnprintf(p, (size_t)n + 1, fmt, ap);
-  va_end(ap);
-  b->len += (size_t)n;
+// Writes n in decimal at p; returns the position after it.
+static char* format_count(char* p, size_t n) {
+  char digits[24];
+  int k = 0;
+  do {
+    digits[k++] = (char)('0' + n % 10);
+    n /= 10;
+  } while (n);
+  while (k) *p++ = digits[--k];
+  return p;
+}
+
+// Appends "<kind><n>\r\n", a RESP array or bulk string header.
+static void buf_header(struct buf* b, char kind, size_t n) {
+  char* p = buf_reserve(b, 32);
+  *p++ = kind;
+  p = format_count(p, n);
+  *p++ = '\r';
+  *p++ = '\n';
+  b->len = (size_t)(p - b->data);
 }
 
 static void buf_bulk(struct buf* b, const char* s, size_t n) {
-  buf_printf(b, "$%zu\r\n", n);
+  buf_header(b, '$', n);
   buf_append(b, s, n);
   buf_append(b, "\r\n", 2);
 }
 
 // Appends one command; the arguments are NUL-terminated strings.
 static void buf_command(struct buf* b, int argc, const char* const* argv) {
-  buf_printf(b, "*%d\r\n", argc);
+  buf_header(b, '*', (size_t)argc);
   for (int i = 0; i < argc; i++) buf_bulk(b, argv[i], strlen(argv[i]));
 }
 
@@ -193,6 +202,10 @@ static const char* parse_reply(const char* p, const char* end, struct reply* r, 
         return q;
       }
       if (end - q < nd->n + 2) return NULL;
+      if (q[nd->n] != '\r' || q[nd->n + 1] != '\n') {
+        *bad = 1;
+        return NULL;
+      }
       nd->type = N_BULK;
       nd->s = q;
       return q + nd->n + 2;
@@ -426,8 +439,8 @@ static void take(struct conn* c, const struct reply* r) {
       return;
     case REDIS_STREAM:
       // [[key, [[id, [field, payload]]]]]
-      if (r->count != 9 || nd[0].n != 1 || nd[1].type != N_ARRAY || nd[1].n != 2 ||
-          !node_is(&nd[2], N_BULK, "q") || nd[3].type != N_ARRAY || nd[3].n != 1 ||
+      if (r->count != 9 || nd[0].type != N_ARRAY || nd[0].n != 1 || nd[1].type != N_ARRAY ||
+          nd[1].n != 2 || !node_is(&nd[2], N_BULK, "q") || nd[3].type != N_ARRAY || nd[3].n != 1 ||
           nd[4].type != N_ARRAY || nd[4].n != 2 || nd[5].type != N_BULK || nd[6].type != N_ARRAY ||
           nd[6].n != 2 || !node_is(&nd[7], N_BULK, "m"))
         fail("XREADGROUP replied %s", describe(r));
