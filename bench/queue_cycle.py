@@ -10,11 +10,17 @@ until it is acknowledged, and an acknowledgement per message:
   redis-stream  redis     XADD q * m <m>;  XREADGROUP GROUP g cN COUNT 1 BLOCK 100 STREAMS q >;
                           XACK q g id
 
-Clients: 50 connections by default, 25 producers and 25 consumers running at the same time,
-spread over --procs client processes (each drives its connections from one select loop, so the
-Python side stays cheap). Producers split the MESSAGES between them and push their share; a
-consumer pops and then acknowledges what it got. The figure is messages per second through the
-whole cycle: MESSAGES divided by the time from the start until the last acknowledgement.
+Clients: 50 connections by default, 25 producers and 25 consumers running at the same time.
+Producers split the MESSAGES between them and push their share; a consumer pops and then
+acknowledges what it got. The figure is messages per second through the whole cycle: MESSAGES
+divided by the time from the start until the last acknowledgement.
+
+The load comes from sluice-queue-load (bench/queue_load.c, built with the server), which drives
+every connection from one thread with one epoll loop: a Python client costs more CPU per message
+than the servers do and would set the pace itself. `--load python` uses the Python generator of
+this file instead, its connections spread over --procs processes that each run one select loop;
+both generators implement the same commands, pipelining and checks. For each pattern and depth
+the client's CPU time per message is printed next to the rates, so a client-bound run shows.
 
 Pipelining, like redis-benchmark's -P: at depth P a producer sends P pushes in one write and
 reads their replies; a consumer sends one blocking pop followed by P - 1 non-blocking ones
@@ -37,18 +43,21 @@ reported. Sluice runs with its defaults (append-only log on, fsync every second)
 without persistence unless --redis-args says otherwise.
 
 Usage: bench/queue_cycle.py [--sluice PATH] [--redis PATH] [--pairs N] [--messages N]
-                            [--producers N] [--consumers N] [--procs N] [--pipeline 1,16]
+                            [--producers N] [--consumers N] [--pipeline 1,16]
                             [--patterns sluice-q,redis-list,redis-stream]
                             [--sluice-args ARGS] [--redis-args ARGS]
+                            [--load c|python] [--load-binary PATH] [--procs N]
 Only the Python standard library is used.
 """
 import argparse
 import multiprocessing
 import os
+import resource
 import selectors
 import shlex
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -474,8 +483,36 @@ def split(total, parts):
     return [(total * i // parts, total * (i + 1) // parts) for i in range(parts)]
 
 
+def children_cpu():
+    """CPU seconds used so far by this process's waited-for children (the client processes)."""
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_once_c(pattern, port, args, pipeline):
+    """One run by sluice-queue-load, which makes the same checks and exits non-zero on a failure."""
+    argv = [args.load_binary, "--pattern", pattern.name, "--port", str(port),
+            "--messages", str(args.messages), "--producers", str(args.producers),
+            "--consumers", str(args.consumers), "--pipeline", str(pipeline),
+            "--stall", str(max(1, int(args.stall)))]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=args.run_timeout)
+    except subprocess.TimeoutExpired:
+        raise compare.BenchError("%s: no result within %.0fs" % (pattern.name, args.run_timeout))
+    if done.returncode != 0:
+        raise compare.BenchError("%s: %s (exit status %d)" % (
+            pattern.name, done.stderr.strip() or done.stdout.strip(), done.returncode))
+    fields = dict(item.split("=", 1) for item in done.stdout.split() if "=" in item)
+    try:
+        return float(fields["msg_per_s"])
+    except (KeyError, ValueError):
+        raise compare.BenchError("%s: unexpected output %r" % (pattern.name, done.stdout))
+
+
 def run_once(pattern, port, args, pipeline):
     """Messages per second through push, pop and acknowledgement; fails on any lost message."""
+    if args.load == "c":
+        return run_once_c(pattern, port, args, pipeline)
     pattern.reset(port)
     shares = split(args.messages, args.producers)
     procs = min(args.procs, args.producers + args.consumers)
@@ -541,9 +578,15 @@ def main():
                         help="messages per run (default: %(default)s)")
     parser.add_argument("--producers", type=int, default=25)
     parser.add_argument("--consumers", type=int, default=25)
+    parser.add_argument("--load", choices=("c", "python"), default="c",
+                        help="load generator: sluice-queue-load (c) or the Python one of this "
+                             "script (default: %(default)s)")
+    parser.add_argument("--load-binary", default=None,
+                        help="the sluice-queue-load binary (default: next to the Sluice binary, "
+                             "else build/release/sluice-queue-load)")
     parser.add_argument("--procs", type=int, default=2,
-                        help="client processes the connections are spread over "
-                             "(default: %(default)s)")
+                        help="with --load python: client processes the connections are spread "
+                             "over (default: %(default)s)")
     parser.add_argument("--pipeline", default="1,16",
                         help="comma-separated pipeline depths (default: %(default)s)")
     parser.add_argument("--patterns", default=",".join(PATTERNS),
@@ -574,6 +617,14 @@ def main():
     wanted = {p.server for p in patterns}
     args.sluice = compare.resolve_binary(args.sluice, "Sluice") if "sluice" in wanted else None
     args.redis = compare.resolve_binary(args.redis, "redis-server") if "redis" in wanted else None
+    if args.load == "c":
+        if args.load_binary is None:
+            beside = os.path.join(os.path.dirname(args.sluice or ""), "sluice-queue-load")
+            args.load_binary = beside if args.sluice and os.path.isfile(beside) else \
+                "build/release/sluice-queue-load"
+        if not (os.path.isfile(args.load_binary) and os.access(args.load_binary, os.X_OK)):
+            parser.error("no load generator at %s: build the sluice-queue-load target, give "
+                         "--load-binary, or use --load python" % args.load_binary)
     with tempfile.TemporaryDirectory(prefix="sluice-bench-") as workdir:
         servers = {}
         if args.sluice:
@@ -587,27 +638,36 @@ def main():
             for s in servers.values():
                 s.start()
             rates = {(p.name, d): [] for p in patterns for d in pipelines}
+            cpu = {(p.name, d): [] for p in patterns for d in pipelines}
             for pair in range(args.pairs):
                 order = patterns if pair % 2 == 0 else patterns[::-1]
                 for depth in pipelines:
                     line = []
                     for p in order:
+                        before = children_cpu()
                         rate = run_once(p, servers[p.server].port, args, depth)
+                        cpu[p.name, depth].append((children_cpu() - before) / args.messages)
                         rates[p.name, depth].append(rate)
                         line.append("%s %.0f" % (p.name, rate))
                     compare.log("pair %d -P %d: %s msg/s" % (pair + 1, depth, ", ".join(line)))
         finally:
             for s in servers.values():
                 s.stop()
-    print("%d pairs, %d messages of %d bytes per run, %d producers + %d consumers over %d "
-          "processes" % (args.pairs, args.messages, PAYLOAD_SIZE, args.producers,
-                         args.consumers, args.procs))
-    print("%-14s %4s %12s %12s %12s" % ("pattern", "-P", "msg/s median", "min", "max"))
+    clients = ("one sluice-queue-load thread" if args.load == "c"
+               else "%d Python processes" % min(args.procs, args.producers + args.consumers))
+    print("%d pairs, %d messages of %d bytes per run, %d producers + %d consumers from %s"
+          % (args.pairs, args.messages, PAYLOAD_SIZE, args.producers, args.consumers, clients))
+    # The client's CPU per message, and the share of a core it used at the median rate: near 1
+    # for the one-thread generator means the client, not the server, set the pace.
+    print("%-14s %4s %12s %12s %12s %14s %12s" % ("pattern", "-P", "msg/s median", "min", "max",
+                                                  "client us/msg", "client cores"))
     for depth in pipelines:
         for p in patterns:
             r = rates[p.name, depth]
-            print("%-14s %4d %12.0f %12.0f %12.0f" % (p.name, depth, statistics.median(r),
-                                                      min(r), max(r)))
+            c = statistics.median(cpu[p.name, depth])
+            print("%-14s %4d %12.0f %12.0f %12.0f %14.2f %12.2f"
+                  % (p.name, depth, statistics.median(r), min(r), max(r), c * 1e6,
+                     c * statistics.median(r)))
     redis_patterns = [p.name for p in patterns if p.server == "redis"]
     if "sluice-q" in names and redis_patterns:
         print()

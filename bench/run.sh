@@ -14,7 +14,9 @@
 #   queues      the reliable-queue cycle: QPUSH + QPOP + QACK against a Redis list (LPUSH +
 #               BLMOVE + LREM) and a Redis stream (XADD + XREADGROUP + XACK), 25 producers and
 #               25 consumers, -P 1 and -P 16, 5 pairs; runs bench/queue_cycle.py, which takes
-#               its own options (memory per queued message: bench/queue_memory.py)
+#               its own options, with the C load generator sluice-queue-load (built here too;
+#               `--load python` for the Python one). Memory per queued message:
+#               bench/queue_memory.py
 #   scripting   EVALSHA of a one-command script (LPUSH) and of a five-command one, next to
 #               the bare LPUSH they are compared with, at -P 1 and -P 16, 5 pairs; the
 #               scripts are loaded with SCRIPT LOAD on both servers first
@@ -27,6 +29,8 @@
 # Environment:
 #   BUILD_DIR   build directory (default build/release)
 #   SLUICE      Sluice binary to benchmark; when set, nothing is built
+#   QUEUE_LOAD  sluice-queue-load binary for the queues suite (default: the one in BUILD_DIR,
+#               else the one beside SLUICE)
 #   REDIS       redis-server binary (default redis-server from PATH)
 #   JOBS        parallel build jobs (default 2)
 set -euo pipefail
@@ -91,14 +95,23 @@ if [[ -z ${SLUICE:-} ]]; then
   if ! grep -qx 'CMAKE_BUILD_TYPE:STRING=Release' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null; then
     cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
   fi
+  targets=(sluice-server)
+  [[ $suite == queues && -z ${QUEUE_LOAD:-} ]] && targets+=(sluice-queue-load)
   # Incremental: a no-op when the server is up to date.
-  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target sluice-server
+  cmake --build "$BUILD_DIR" -j"${JOBS:-2}" --target "${targets[@]}"
   SLUICE=$BUILD_DIR/sluice-server
 fi
 
 if [[ -n ${SCRIPTS[$suite]+set} ]]; then
+  script_args=()
+  if [[ $suite == queues ]]; then
+    load=${QUEUE_LOAD:-}
+    [[ -z $load && -x $BUILD_DIR/sluice-queue-load ]] && load=$BUILD_DIR/sluice-queue-load
+    [[ -n $load ]] && script_args+=(--load-binary "$load")
+  fi
   echo "suite: $suite" >&2
-  exec python3 "${SCRIPTS[$suite]}" --sluice "$SLUICE" --redis "${REDIS:-redis-server}" "$@"
+  exec python3 "${SCRIPTS[$suite]}" --sluice "$SLUICE" --redis "${REDIS:-redis-server}" \
+    "${script_args[@]}" "$@"
 fi
 
 eval "suite_args=(${SUITES[$suite]})"

@@ -336,15 +336,21 @@ std::string ServerProcess::LogTail(size_t max_bytes) const {
 }
 
 // ---------------------------------------------------------------------------------------------
-// redis-cli
+// Child processes: redis-cli and other tools
 
 ProcessResult RunRedisCli(int port, const std::vector<std::string>& args, std::string_view input,
                           std::chrono::milliseconds timeout) {
-  ProcessResult result;
   std::vector<std::string> all = {EnvOr("REDIS_CLI", "redis-cli"), "-h", "127.0.0.1", "-p",
                                   std::to_string(port)};
   all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv = ToArgv(all);
+  return RunProcess(all, input, timeout);
+}
+
+ProcessResult RunProcess(const std::vector<std::string>& all, std::string_view input,
+                         std::chrono::milliseconds timeout) {
+  ProcessResult result;
+  std::vector<std::string> args = all;  // execvp wants mutable strings
+  std::vector<char*> argv = ToArgv(args);
 
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) {
@@ -418,7 +424,7 @@ ProcessResult RunRedisCli(int port, const std::vector<std::string>& args, std::s
   }
   if (timed_out) {
     ::kill(pid, SIGKILL);
-    result.err += "\n[redis-cli timed out]";
+    result.err += "\n[" + all[0] + " timed out]";
   }
   result.status = WaitPid(pid, Clock::now() + 10s).value_or(ExitStatus{});
   return result;

@@ -125,6 +125,11 @@ struct ProcessResult {
   std::string err;
 };
 
+// Runs `argv` (argv[0] looked up in PATH), feeding `input` on stdin, and captures its output.
+// Killed after `timeout`.
+ProcessResult RunProcess(const std::vector<std::string>& argv, std::string_view input = {},
+                         std::chrono::milliseconds timeout = 10s);
+
 // Runs `redis-cli -h 127.0.0.1 -p PORT args...` ($REDIS_CLI overrides the binary), feeding
 // `input` on stdin, and captures its output. Killed after `timeout`.
 ProcessResult RunRedisCli(int port, const std::vector<std::string>& args,
