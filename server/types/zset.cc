@@ -276,6 +276,9 @@ SkipListZSet::~SkipListZSet() {
 }
 
 const SkipListZSet::Node* SkipListZSet::NodeAt(size_t rank) const {
+  // The ends, where pops and ZRANGE 0 / -1 look, need no descent.
+  if (rank == 0) return header_->links()[0].forward;
+  if (rank + 1 == length_) return tail_;
   // Ranks in the links count from 1: the first entry is one step from the header.
   size_t target = rank + 1;
   size_t traversed = 0;
