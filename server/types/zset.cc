@@ -235,8 +235,7 @@ SkipListZSet::Node* SkipListZSet::NewNode(int level, double score, std::string_v
                                           size_t hash) {
   size_t links = static_cast<size_t>(level) * sizeof(Link);
   void* mem = ::operator new(sizeof(Node) + links + member.size());
-  Node* node =
-      new (mem) Node{score, nullptr, nullptr, hash, static_cast<uint32_t>(member.size()), level};
+  Node* node = new (mem) Node{score, nullptr, nullptr, hash, member.size(), level};
   Link* link = node->links();
   for (int i = 0; i < level; ++i) new (&link[i]) Link{nullptr, 0};
   if (!member.empty())

@@ -275,7 +275,7 @@ class SkipListZSet {
     Node* backward;
     Node* chain;  // next node in the same index bucket
     size_t hash;
-    uint32_t member_size;
+    size_t member_size;
     int level;
     Link* links() { return reinterpret_cast<Link*>(this + 1); }
     const Link* links() const { return reinterpret_cast<const Link*>(this + 1); }
