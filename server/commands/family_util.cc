@@ -43,7 +43,12 @@ Object* FindTyped(CommandContext& ctx, std::string_view key, ObjType type, bool*
 
 bool ParseBlockingTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms) {
   long double seconds = 0;
-  if (!ParseLongDouble(text, &seconds)) {
+  // A whole number of seconds (the usual form) skips the long double parse; it would give the
+  // same exact value below 10^15.
+  int64_t whole;
+  if (ParseInt64(text, &whole) && whole >= 0 && whole < 1000000000000000) {
+    seconds = static_cast<long double>(whole);
+  } else if (!ParseLongDouble(text, &seconds)) {
     ctx.reply.Error(errors::kTimeoutNotFloat);
     return false;
   }

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cinttypes>
 #include <climits>
 #include <cmath>
@@ -53,6 +54,12 @@ struct SlowlogEntry {
 };
 
 constexpr int64_t kSampleIntervalMs = 100;
+// The peak memory figure comes from mallinfo2(), whose cost grows with the number of free chunks
+// glibc holds (it walks every free list): after a large set or list has been popped empty that is
+// hundreds of thousands of chunks and several milliseconds per call. The peak is therefore sampled
+// no more often than every kSampleIntervalMs, and never more than 1/kPeakSampleCostShare of the
+// time goes into sampling it.
+constexpr int64_t kPeakSampleCostShare = 100;
 constexpr size_t kSamples = 16;
 // Redis keeps at most this many arguments, each cut to this many bytes, per slow log entry.
 constexpr size_t kSlowlogMaxArgs = 32;
@@ -90,6 +97,8 @@ struct ServerFamilyState {
   Meter net_in;
   Meter net_out;
   int64_t last_sample_ms = 0;
+  // When the peak memory is next sampled (see kPeakSampleCostShare).
+  int64_t next_peak_sample_ms = 0;
 
   std::deque<SlowlogEntry> slowlog;
   uint64_t next_slowlog_id = 0;
@@ -144,6 +153,7 @@ void TakeSamples(Server& server, ServerFamilyState& state) {
   if (elapsed < 0) {
     // The clock went back (tests set their own): start measuring again from here.
     state.last_sample_ms = now;
+    state.next_peak_sample_ms = now;
     return;
   }
   if (elapsed < kSampleIntervalMs) return;
@@ -152,7 +162,14 @@ void TakeSamples(Server& server, ServerFamilyState& state) {
   state.net_in.Add(stats.total_net_input_bytes, elapsed);
   state.net_out.Add(stats.total_net_output_bytes, elapsed);
   state.last_sample_ms = now;
+  if (now < state.next_peak_sample_ms) return;
+  auto start = std::chrono::steady_clock::now();
   state.peak_memory = std::max(state.peak_memory, UsedMemory());
+  auto cost_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::steady_clock::now() - start)
+                     .count();
+  state.next_peak_sample_ms =
+      now + std::max<int64_t>(kSampleIntervalMs, cost_us * kPeakSampleCostShare / 1000);
 }
 
 void RecordSlowCommand(ServerFamilyState& state, const CommandContext& ctx, int64_t duration_us) {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -719,7 +720,7 @@ void CmdZPopMax(CommandContext& ctx) { PopGeneric(ctx, true); }
 
 // Pops from the first of `keys` holding a sorted set. Returns false when none does (nothing
 // replied) or after replying WRONGTYPE for a key met before one that could be served (*failed).
-bool PopFromFirst(CommandContext& ctx, const std::vector<std::string_view>& keys, bool max,
+bool PopFromFirst(CommandContext& ctx, std::span<const std::string_view> keys, bool max,
                   size_t count, PopShape shape, bool* failed) {
   *failed = false;
   for (std::string_view key : keys) {
@@ -736,44 +737,47 @@ bool PopFromFirst(CommandContext& ctx, const std::vector<std::string_view>& keys
   return false;
 }
 
-// A blocked command re-run because one of its keys became ready looks at that key only. If the
-// key now holds another type the client keeps waiting without a reply: Redis 7.0 serves sorted set
-// waiters from sorted sets only. Returns false after re-blocking in that case.
-bool NarrowToWakingKey(CommandContext& ctx, std::vector<std::string_view>* keys, int64_t deadline) {
-  const std::string* waking = ctx.server.blocking().WakingKey(&ctx.session);
-  if (waking == nullptr) return true;
-  Object* obj = ctx.db.Find(*waking, ctx.now_ms);
-  if (obj != nullptr && obj->type() != ObjType::kZSet) {
-    ctx.unchanged = true;
-    ctx.server.blocking().Block(ctx, *keys, deadline);
-    return false;
-  }
-  keys->assign(1, std::string_view(*waking));
-  return true;
+// Blocks the client on `keys` until `deadline`.
+void BlockOn(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline) {
+  ctx.server.blocking().Block(ctx, std::vector<std::string_view>(keys.begin(), keys.end()),
+                              deadline);
 }
 
 // Serves a blocking pop now if it can, else blocks (or, inside MULTI and scripts, replies the
-// nil array the timeout would give).
-void ServeOrBlock(CommandContext& ctx, std::vector<std::string_view> keys, bool max, size_t count,
-                  PopShape shape, int64_t deadline) {
-  std::vector<std::string_view> registered = keys;
-  if (!NarrowToWakingKey(ctx, &keys, deadline)) return;
+// nil array the timeout would give). A blocked command re-run because one of its keys became
+// ready looks at that key only. If the key now holds another type the client keeps waiting
+// without a reply: Redis 7.0 serves sorted set waiters from sorted sets only.
+void ServeOrBlock(CommandContext& ctx, std::span<const std::string_view> keys, bool max,
+                  size_t count, PopShape shape, int64_t deadline) {
+  std::span<const std::string_view> serve = keys;
+  std::string_view waking_key;
+  if (const std::string* waking = ctx.server.blocking().WakingKey(&ctx.session)) {
+    Object* obj = ctx.db.Find(*waking, ctx.now_ms);
+    if (obj != nullptr && obj->type() != ObjType::kZSet) {
+      ctx.unchanged = true;
+      BlockOn(ctx, keys, deadline);
+      return;
+    }
+    waking_key = *waking;
+    serve = std::span<const std::string_view>(&waking_key, 1);
+  }
   bool failed;
-  if (PopFromFirst(ctx, keys, max, count, shape, &failed) || failed) return;
+  if (PopFromFirst(ctx, serve, max, count, shape, &failed) || failed) return;
   ctx.unchanged = true;
   if (!ctx.may_block) {
     ctx.reply.NullArray();
     return;
   }
-  ctx.server.blocking().Block(ctx, registered, deadline);
+  BlockOn(ctx, keys, deadline);
 }
 
 // BZPOPMIN / BZPOPMAX key [key ...] timeout
 void BlockingPopGeneric(CommandContext& ctx, bool max) {
   int64_t deadline;
   if (!ParseBlockingTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline)) return;
-  std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end() - 1);
-  ServeOrBlock(ctx, std::move(keys), max, 1, PopShape::kKeyed, deadline);
+  // The keys are the arguments between the name and the timeout, used in place.
+  std::span<const std::string_view> keys(ctx.args.begin() + 1, ctx.args.end() - 1);
+  ServeOrBlock(ctx, keys, max, 1, PopShape::kKeyed, deadline);
 }
 
 // BZPOPMIN key [key ...] timeout
@@ -847,7 +851,7 @@ void CmdBZMPop(CommandContext& ctx) {
   if (!ParseMPop(ctx, 2, &keys, &max, &count)) return;
   int64_t deadline;
   if (!ParseBlockingTimeout(ctx, ctx.arg(1), &deadline)) return;
-  ServeOrBlock(ctx, std::move(keys), max, static_cast<size_t>(count), PopShape::kNested, deadline);
+  ServeOrBlock(ctx, keys, max, static_cast<size_t>(count), PopShape::kNested, deadline);
 }
 
 // --- Random members ---------------------------------------------------------------------------

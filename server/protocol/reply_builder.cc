@@ -61,7 +61,10 @@ void ReplyBuilder::SetHeader(size_t n) { Header(resp3_ ? '~' : '*', static_cast<
 
 void ReplyBuilder::PushHeader(size_t n) { Header(resp3_ ? '>' : '*', static_cast<int64_t>(n)); }
 
-void ReplyBuilder::Double(double value) { DoubleText(FormatDouble(value)); }
+void ReplyBuilder::Double(double value) {
+  char buf[kDoubleBufferSize];
+  DoubleText(std::string_view(buf, FormatDouble(value, buf)));
+}
 
 void ReplyBuilder::DoubleText(std::string_view text) {
   if (resp3_) {

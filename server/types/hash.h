@@ -22,6 +22,22 @@
 
 namespace sluice {
 
+inline uint64_t ReverseBits(uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
+  return __builtin_bswap64(v);
+}
+
+// The cursor after `cursor` in a table of mask + 1 buckets: the bucket bits incremented as read in
+// reverse (see StringDict for why a walk survives resizes). 0 once the walk is complete.
+inline uint64_t NextScanCursor(uint64_t cursor, uint64_t mask) {
+  cursor |= ~mask;
+  cursor = ReverseBits(cursor);
+  ++cursor;
+  return ReverseBits(cursor);
+}
+
 // A chained hash table keyed by byte strings. The bucket array is a power of two and is resized in
 // one step (doubling when the load passes 1, shrinking when it falls under 1/8), so there is never
 // an incremental rehash in progress.
@@ -143,10 +159,7 @@ class StringDict {
     if (buckets_.empty()) return 0;
     uint64_t mask = buckets_.size() - 1;
     for (Entry* e = buckets_[cursor & mask]; e != nullptr; e = e->next) f(*e);
-    cursor |= ~mask;
-    cursor = ReverseBits(cursor);
-    ++cursor;
-    return ReverseBits(cursor);
+    return NextScanCursor(cursor, mask);
   }
 
   // A random entry (nullptr when empty): a random non-empty bucket, then a random entry in its
@@ -177,13 +190,6 @@ class StringDict {
   static constexpr size_t kMinBuckets = 4;
 
   static size_t HashOf(std::string_view key) { return std::hash<std::string_view>{}(key); }
-
-  static uint64_t ReverseBits(uint64_t v) {
-    v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
-    v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
-    v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
-    return __builtin_bswap64(v);
-  }
 
   void Link(Entry* e) {
     Entry*& head = buckets_[e->hash & (buckets_.size() - 1)];

@@ -1,10 +1,12 @@
 #include "server/types/zset.h"
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <new>
 #include <unordered_set>
 
@@ -229,11 +231,15 @@ void PackedZSet::EraseRange(size_t first, size_t end) {
 
 // --- SkipListZSet -----------------------------------------------------------------------------
 
-SkipListZSet::Node* SkipListZSet::NewNode(int level, double score, const std::string* member) {
-  void* mem = ::operator new(sizeof(Node) + static_cast<size_t>(level) * sizeof(Link));
-  Node* node = new (mem) Node{score, member, nullptr, level};
-  Link* links = node->links();
-  for (int i = 0; i < level; ++i) new (&links[i]) Link{nullptr, 0};
+SkipListZSet::Node* SkipListZSet::NewNode(int level, double score, std::string_view member,
+                                          size_t hash) {
+  size_t links = static_cast<size_t>(level) * sizeof(Link);
+  void* mem = ::operator new(sizeof(Node) + links + member.size());
+  Node* node = new (mem) Node{score, nullptr, nullptr, hash, member.size(), level};
+  Link* link = node->links();
+  for (int i = 0; i < level; ++i) new (&link[i]) Link{nullptr, 0};
+  if (!member.empty())
+    std::memcpy(reinterpret_cast<char*>(link + level), member.data(), member.size());
   return node;
 }
 
@@ -246,10 +252,14 @@ int SkipListZSet::RandomLevel() {
   return level;
 }
 
-SkipListZSet::SkipListZSet() : header_(NewNode(kMaxLevel, 0, nullptr)) {}
+size_t SkipListZSet::HashOf(std::string_view member) {
+  return std::hash<std::string_view>{}(member);
+}
+
+SkipListZSet::SkipListZSet() : header_(NewNode(kMaxLevel, 0, {}, 0)) {}
 
 SkipListZSet::SkipListZSet(const SkipListZSet& other) : SkipListZSet() {
-  dict_.Reserve(other.size());
+  IndexResize(std::bit_ceil(std::max(other.size(), kMinBuckets)));
   other.ForRange(0, other.size(), false,
                  [&](std::string_view member, double score) { Insert(member, score); });
 }
@@ -265,6 +275,9 @@ SkipListZSet::~SkipListZSet() {
 }
 
 const SkipListZSet::Node* SkipListZSet::NodeAt(size_t rank) const {
+  // The ends, where pops and ZRANGE 0 / -1 look, need no descent.
+  if (rank == 0) return header_->links()[0].forward;
+  if (rank + 1 == length_) return tail_;
   // Ranks in the links count from 1: the first entry is one step from the header.
   size_t target = rank + 1;
   size_t traversed = 0;
@@ -284,28 +297,31 @@ void SkipListZSet::FindPredecessors(double score, std::string_view member, Node*
   for (int i = level_ - 1; i >= 0; --i) {
     while (true) {
       Node* next = x->links()[i].forward;
-      if (next == nullptr || CompareEntries(next->score, *next->member, score, member) >= 0) break;
+      if (next == nullptr || CompareEntries(next->score, next->member(), score, member) >= 0) break;
       x = next;
     }
     update[i] = x;
   }
 }
 
-SkipListZSet::Node* SkipListZSet::LinkNode(double score, const std::string* member) {
+void SkipListZSet::LinkNode(Node* x) {
   Node* update[kMaxLevel];
   size_t rank[kMaxLevel];
-  Node* x = header_;
+  std::string_view member = x->member();
+  Node* p = header_;
   for (int i = level_ - 1; i >= 0; --i) {
     rank[i] = i == level_ - 1 ? 0 : rank[i + 1];
     while (true) {
-      Node* next = x->links()[i].forward;
-      if (next == nullptr || CompareEntries(next->score, *next->member, score, *member) >= 0) break;
-      rank[i] += x->links()[i].span;
-      x = next;
+      Node* next = p->links()[i].forward;
+      if (next == nullptr || CompareEntries(next->score, next->member(), x->score, member) >= 0) {
+        break;
+      }
+      rank[i] += p->links()[i].span;
+      p = next;
     }
-    update[i] = x;
+    update[i] = p;
   }
-  int level = RandomLevel();
+  int level = x->level;
   if (level > level_) {
     for (int i = level_; i < level; ++i) {
       rank[i] = 0;
@@ -314,7 +330,6 @@ SkipListZSet::Node* SkipListZSet::LinkNode(double score, const std::string* memb
     }
     level_ = level;
   }
-  x = NewNode(level, score, member);
   for (int i = 0; i < level; ++i) {
     Link& prev = update[i]->links()[i];
     x->links()[i].forward = prev.forward;
@@ -331,7 +346,6 @@ SkipListZSet::Node* SkipListZSet::LinkNode(double score, const std::string* memb
     tail_ = x;
   }
   ++length_;
-  return x;
 }
 
 void SkipListZSet::UnlinkNode(Node* x, Node** update) {
@@ -353,17 +367,71 @@ void SkipListZSet::UnlinkNode(Node* x, Node** update) {
   --length_;
 }
 
+// --- The member index ---
+
+SkipListZSet::Node* SkipListZSet::FindNode(std::string_view member) const {
+  if (length_ == 0) return nullptr;
+  size_t h = HashOf(member);
+  for (Node* x = buckets_[h & (buckets_.size() - 1)]; x != nullptr; x = x->chain) {
+    if (x->hash == h && x->member() == member) return x;
+  }
+  return nullptr;
+}
+
+void SkipListZSet::IndexAdd(Node* x) {
+  // length_ already counts x.
+  if (length_ > buckets_.size()) {
+    IndexResize(buckets_.empty() ? kMinBuckets : buckets_.size() * 2);
+  }
+  Node*& head = buckets_[x->hash & (buckets_.size() - 1)];
+  x->chain = head;
+  head = x;
+}
+
+void SkipListZSet::IndexRemove(Node* x) {
+  Node** link = &buckets_[x->hash & (buckets_.size() - 1)];
+  while (*link != x) link = &(*link)->chain;
+  *link = x->chain;
+}
+
+void SkipListZSet::IndexResize(size_t count) {
+  std::vector<Node*> old;
+  old.swap(buckets_);
+  buckets_.assign(count, nullptr);
+  size_t mask = count - 1;
+  for (Node* head : old) {
+    while (head != nullptr) {
+      Node* next = head->chain;
+      Node*& bucket = buckets_[head->hash & mask];
+      head->chain = bucket;
+      bucket = head;
+      head = next;
+    }
+  }
+}
+
+void SkipListZSet::MaybeShrinkIndex() {
+  if (buckets_.size() <= kMinBuckets || length_ * 8 >= buckets_.size()) return;
+  if (length_ == 0) {
+    buckets_.clear();
+    buckets_.shrink_to_fit();
+    return;
+  }
+  IndexResize(std::bit_ceil(std::max(length_, kMinBuckets)));
+}
+
+// --- Operations ---
+
 bool SkipListZSet::Score(std::string_view member, double* score) const {
-  Dict::Entry* e = dict_.Find(member);
-  if (e == nullptr) return false;
-  *score = e->value->score;
+  const Node* node = FindNode(member);
+  if (node == nullptr) return false;
+  *score = node->score;
   return true;
 }
 
 bool SkipListZSet::Rank(std::string_view member, size_t* rank, double* score) const {
-  Dict::Entry* e = dict_.Find(member);
-  if (e == nullptr) return false;
-  const Node* node = e->value;
+  const Node* node = FindNode(member);
+  if (node == nullptr) return false;
   *score = node->score;
   *rank = CountPrefix(
       [&](std::string_view m, double s) { return CompareEntries(s, m, node->score, member) < 0; });
@@ -371,44 +439,47 @@ bool SkipListZSet::Rank(std::string_view member, size_t* rank, double* score) co
 }
 
 void SkipListZSet::Insert(std::string_view member, double score) {
-  bool inserted;
-  Dict::Entry* e = dict_.Insert(member, &inserted);
-  e->value = LinkNode(score, &e->key);
+  Node* x = NewNode(RandomLevel(), score, member, HashOf(member));
+  LinkNode(x);
+  IndexAdd(x);
+  member_bytes_ += member.size();
 }
 
 void SkipListZSet::Update(std::string_view member, double score) {
-  Dict::Entry* e = dict_.Find(member);
-  Node* node = e->value;
+  Node* node = FindNode(member);
   const Node* prev = node->backward;
   const Node* next = node->links()[0].forward;
   // Still between its neighbours: the score changes in place.
-  if ((prev == nullptr || CompareEntries(prev->score, *prev->member, score, member) < 0) &&
-      (next == nullptr || CompareEntries(next->score, *next->member, score, member) > 0)) {
+  if ((prev == nullptr || CompareEntries(prev->score, prev->member(), score, member) < 0) &&
+      (next == nullptr || CompareEntries(next->score, next->member(), score, member) > 0)) {
     node->score = score;
     return;
   }
+  // Otherwise the same node moves: its member, hash and index place stay as they are.
   Node* update[kMaxLevel];
   FindPredecessors(node->score, member, update);
   UnlinkNode(node, update);
-  FreeNode(node);
-  e->value = LinkNode(score, &e->key);
+  node->score = score;
+  LinkNode(node);
 }
 
 bool SkipListZSet::Erase(std::string_view member) {
-  Dict::Entry* e = dict_.Find(member);
-  if (e == nullptr) return false;
-  Node* node = e->value;
+  Node* node = FindNode(member);
+  if (node == nullptr) return false;
   Node* update[kMaxLevel];
   FindPredecessors(node->score, member, update);
   UnlinkNode(node, update);
+  IndexRemove(node);
+  member_bytes_ -= node->member_size;
   FreeNode(node);
-  dict_.Erase(member);
+  MaybeShrinkIndex();
   return true;
 }
 
 void SkipListZSet::EraseRange(size_t first, size_t end) {
   if (first >= end) return;
-  // The predecessors of the first removed node stay the predecessors of each following one.
+  // The predecessors of the first removed node stay the predecessors of each following one. From
+  // rank 0 (ZPOPMIN) they are the header on every level and the descent reads only the header.
   Node* update[kMaxLevel];
   size_t traversed = 0;
   Node* x = header_;
@@ -423,18 +494,20 @@ void SkipListZSet::EraseRange(size_t first, size_t end) {
   for (size_t i = first; i < end && x != nullptr; ++i) {
     Node* next = x->links()[0].forward;
     UnlinkNode(x, update);
-    // The member string belongs to the table entry: erase it only after the node is gone.
-    std::string member = *x->member;
+    IndexRemove(x);
+    member_bytes_ -= x->member_size;
     FreeNode(x);
-    dict_.Erase(member);
     x = next;
   }
+  // One resize for the whole range, not one per removed member.
+  MaybeShrinkIndex();
 }
 
 size_t SkipListZSet::MemoryUsage() const {
-  size_t bytes = sizeof(*this) + dict_.MemoryUsage();
+  size_t bytes = sizeof(*this) + buckets_.capacity() * sizeof(Node*);
+  bytes += sizeof(Node) + kMaxLevel * sizeof(Link);  // the header
   // Levels average 4/3 links per node.
-  bytes += length_ * (sizeof(Node) + sizeof(Link) * 4 / 3);
+  bytes += length_ * (sizeof(Node) + sizeof(Link) * 4 / 3) + member_bytes_;
   return bytes;
 }
 

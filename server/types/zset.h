@@ -170,8 +170,12 @@ class PackedZSet {
 
 // The "skiplist" encoding: a skip list whose forward links carry spans (how many entries a link
 // jumps over) so that ranks come out of the same descent that finds a position, and a member
-// table pointing at the nodes. A node refers to its member through the table's copy, so each
-// member is stored once.
+// index (a chained hash table) for O(1) ZSCORE and membership tests.
+//
+// Each entry is one allocation: the node's fields, its links and the member's bytes, and the index
+// chains through the nodes themselves, keeping each node's hash. A pop therefore touches the node,
+// one bucket and the bucket's chain, frees one block, and never hashes or compares the member.
+// The index has the growth and shrink points and the SCAN guarantee of StringDict (see there).
 class SkipListZSet {
  public:
   SkipListZSet();
@@ -200,7 +204,7 @@ class SkipListZSet {
     for (int i = level_ - 1; i >= 0; --i) {
       while (true) {
         const Node* next = x->links()[i].forward;
-        if (next == nullptr || !pred(std::string_view(*next->member), next->score)) break;
+        if (next == nullptr || !pred(next->member(), next->score)) break;
         rank += x->links()[i].span;
         x = next;
       }
@@ -214,7 +218,7 @@ class SkipListZSet {
     size_t n = 0;
     for (const Node* x = first < length_ ? NodeAt(first) : nullptr; x != nullptr;
          x = x->links()[0].forward, ++n) {
-      if (!pred(std::string_view(*x->member), x->score)) break;
+      if (!pred(x->member(), x->score)) break;
     }
     return n;
   }
@@ -224,7 +228,7 @@ class SkipListZSet {
   size_t CountBackFrom(size_t last, Pred&& pred) const {
     size_t n = 0;
     for (const Node* x = NodeAt(last); x != nullptr; x = x->backward, ++n) {
-      if (!pred(std::string_view(*x->member), x->score)) break;
+      if (!pred(x->member(), x->score)) break;
     }
     return n;
   }
@@ -234,58 +238,77 @@ class SkipListZSet {
     if (first >= end) return;
     if (!reverse) {
       const Node* x = NodeAt(first);
-      for (size_t i = first; i < end; ++i, x = x->links()[0].forward) {
-        f(std::string_view(*x->member), x->score);
-      }
+      for (size_t i = first; i < end; ++i, x = x->links()[0].forward) f(x->member(), x->score);
       return;
     }
     const Node* x = NodeAt(end - 1);
-    for (size_t i = end; i > first; --i, x = x->backward) f(std::string_view(*x->member), x->score);
+    for (size_t i = end; i > first; --i, x = x->backward) f(x->member(), x->score);
   }
 
-  // One step of ZSCAN: the members of one table bucket, and the next cursor (0 at the end).
+  // One step of ZSCAN: the members of one index bucket, and the next cursor (0 at the end).
   template <typename F>
   uint64_t ScanStep(uint64_t cursor, F&& f) const {
-    return dict_.Scan(cursor,
-                      [&](const Dict::Entry& e) { f(std::string_view(e.key), e.value->score); });
+    if (buckets_.empty()) return 0;
+    uint64_t mask = buckets_.size() - 1;
+    for (const Node* x = buckets_[cursor & mask]; x != nullptr; x = x->chain) {
+      f(x->member(), x->score);
+    }
+    return NextScanCursor(cursor, mask);
   }
 
   size_t MemoryUsage() const;
+  // Buckets of the member index (for tests of its resizing).
+  size_t bucket_count() const { return buckets_.size(); }
 
  private:
   static constexpr int kMaxLevel = 32;
+  static constexpr size_t kMinBuckets = 4;
 
   struct Node;
   struct Link {
     Node* forward;
     size_t span;
   };
+  // Followed in the same allocation by `level` links, then the member's bytes.
   struct Node {
     double score;
-    const std::string* member;
     Node* backward;
+    Node* chain;  // next node in the same index bucket
+    size_t hash;
+    size_t member_size;
     int level;
-    // The links follow the node in the same allocation.
     Link* links() { return reinterpret_cast<Link*>(this + 1); }
     const Link* links() const { return reinterpret_cast<const Link*>(this + 1); }
+    std::string_view member() const {
+      return {reinterpret_cast<const char*>(links() + level), member_size};
+    }
   };
-  using Dict = StringDict<Node*>;
 
-  static Node* NewNode(int level, double score, const std::string* member);
+  static Node* NewNode(int level, double score, std::string_view member, size_t hash);
   static void FreeNode(Node* node);
   static int RandomLevel();
+  static size_t HashOf(std::string_view member);
 
   const Node* NodeAt(size_t rank) const;
-  Node* LinkNode(double score, const std::string* member);
+  // Links a node not in the list at its place in the order.
+  void LinkNode(Node* x);
   // Unlinks x given, per level, the last node before it.
   void UnlinkNode(Node* x, Node** update);
   // Fills update[] with the last node before (score, member) on each level.
   void FindPredecessors(double score, std::string_view member, Node** update) const;
 
-  Dict dict_;
+  Node* FindNode(std::string_view member) const;
+  void IndexAdd(Node* x);
+  // Takes x out of its bucket's chain; the caller shrinks the index when it is done removing.
+  void IndexRemove(Node* x);
+  void IndexResize(size_t count);
+  void MaybeShrinkIndex();
+
+  std::vector<Node*> buckets_;
   Node* header_;
   Node* tail_ = nullptr;
   size_t length_ = 0;
+  size_t member_bytes_ = 0;
   int level_ = 1;
 };
 

@@ -1,8 +1,10 @@
 // Number conversions mirroring Redis's util.c acceptance rules. Floating-point parsing and
-// formatting go through the C library, like Redis, so they assume the default "C" LC_NUMERIC.
+// long double formatting go through the C library, like Redis, so they assume the default "C"
+// LC_NUMERIC; doubles are formatted with std::to_chars, which is locale-independent.
 #include "server/util/numbers.h"
 
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -176,12 +178,32 @@ std::string FormatLongDouble(long double v) {
   return out;
 }
 
+size_t FormatDouble(double v, char* buf) {
+  if (std::isinf(v)) {
+    std::memcpy(buf, v > 0 ? "inf" : "-inf", v > 0 ? 3 : 4);
+    return v > 0 ? 3 : 4;
+  }
+  if (std::isnan(v)) {
+    std::memcpy(buf, "nan", 3);
+    return 3;
+  }
+  // Whole numbers below 10^15 have at most 16 digits, which "%.17g" prints as a plain integer;
+  // integer formatting is several times cheaper than the general conversion. A negative zero
+  // keeps its sign ("-0") through the general path.
+  if (v == std::trunc(v) && std::fabs(v) < 1e15 && !(v == 0 && std::signbit(v))) {
+    char digits[kInt64BufferSize];
+    size_t len = FormatInt64(static_cast<int64_t>(v), digits);
+    std::memcpy(buf, digits, len);
+    return len;
+  }
+  // to_chars with a precision is specified to give what printf's "%.17g" gives in the C locale.
+  auto result = std::to_chars(buf, buf + kDoubleBufferSize, v, std::chars_format::general, 17);
+  return static_cast<size_t>(result.ptr - buf);
+}
+
 std::string FormatDouble(double v) {
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  if (std::isnan(v)) return "nan";
-  char buf[32];  // "%.17g" needs at most 24 characters.
-  const int len = std::snprintf(buf, sizeof(buf), "%.17g", v);
-  return std::string(buf, static_cast<size_t>(len));
+  char buf[kDoubleBufferSize];
+  return std::string(buf, FormatDouble(v, buf));
 }
 
 bool IsCanonicalInt64String(std::string_view s) {

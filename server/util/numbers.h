@@ -45,6 +45,9 @@ std::string FormatLongDouble(long double v);
 // How Redis 7.0 replies with a double (ZSCORE, ZINCRBY, ...): "%.17g", with "inf" / "-inf".
 // Examples: 0.1 -> "0.10000000000000001", 1.5 -> "1.5", 10.0 -> "10".
 std::string FormatDouble(double v);
+// The same into `buf` (at least kDoubleBufferSize bytes, not NUL-terminated); returns the length.
+inline constexpr size_t kDoubleBufferSize = 32;
+size_t FormatDouble(double v, char* buf);
 
 // True when `s` is exactly how FormatInt64 spells some int64, i.e. a string Redis would store
 // with the "int" encoding.

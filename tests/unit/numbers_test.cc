@@ -6,9 +6,12 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice {
 namespace {
@@ -301,6 +304,32 @@ TEST(FormatDoubleTest, MatchesZscoreReplies) {
   EXPECT_EQ(FormatDouble(-0.0), "-0");  // A skiplist-encoded zset replies "-0" for ZADD z -0 m.
   EXPECT_EQ(FormatDouble(std::numeric_limits<double>::infinity()), "inf");
   EXPECT_EQ(FormatDouble(-std::numeric_limits<double>::infinity()), "-inf");
+}
+
+// The whole-number shortcut and the general conversion must both spell every value as
+// printf's "%.17g" does: integers around the shortcut's bound, negative values, fractions and
+// random bit patterns.
+TEST(FormatDoubleTest, AgreesWithPrintf) {
+  std::vector<double> values = {
+      1e15 - 1,           1e15,         1e15 + 1, -1e15 + 1, -1e15, 999999999999999.5,
+      9007199254740993.0, -123456789.0, 1.0 / 3,  -7.25,     5e-324};
+  for (int64_t i = -2000; i <= 2000; ++i) values.push_back(static_cast<double>(i) * 0.5);
+  uint64_t state = 0x9e3779b97f4a7c15ULL;
+  for (int i = 0; i < 20000; ++i) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    double d;
+    std::memcpy(&d, &state, sizeof(d));
+    if (std::isnan(d)) continue;
+    values.push_back(d);
+    values.push_back(std::trunc(static_cast<double>(state % 4000000000000000ULL)) - 2e15);
+  }
+  for (double d : values) {
+    char expected[64];
+    int len = std::snprintf(expected, sizeof(expected), "%.17g", d);
+    ASSERT_EQ(FormatDouble(d), std::string(expected, static_cast<size_t>(len))) << expected;
+  }
 }
 
 TEST(FormatDoubleTest, RoundTripsThroughParse) {

@@ -852,6 +852,44 @@ TEST_F(ZSetFamilyTest, ScanOfASkipListReturnsEveryStableMemberDespiteChanges) {
   for (int i = 0; i < 1000; ++i) EXPECT_TRUE(seen.count("m" + std::to_string(i))) << i;
 }
 
+// Pops across the conversion point and on a large skip list keep ZRANK, ZRANGE, ZSCORE and
+// ZSCAN exact, whether they come from ZPOPMIN, ZPOPMAX, BZPOPMIN or ZMPOP with a count.
+TEST_F(ZSetFamilyTest, PopsFromALargeSetKeepRanksAndRanges) {
+  Fill("z", 100);
+  ASSERT_EQ(Encoding("z"), "listpack");
+  ASSERT_EQ(Run({"ZPOPMIN", "z"}).Strings(), (Strings{"m0", "0"}));
+  Fill("z", 5000);  // converts; m0 is back
+  ASSERT_EQ(Encoding("z"), "skiplist");
+  EXPECT_EQ(Run({"ZPOPMIN", "z"}).Strings(), (Strings{"m0", "0"}));
+  EXPECT_EQ(Run({"BZPOPMIN", "z", "1"}).Strings(), (Strings{"z", "m1", "1"}));
+  EXPECT_EQ(Run({"ZPOPMAX", "z"}).Strings(), (Strings{"m4999", "4999"}));
+  EXPECT_EQ(Run({"ZPOPMIN", "z", "3"}).Strings(), (Strings{"m2", "2", "m3", "3", "m4", "4"}));
+  RespValue mpop = Run({"ZMPOP", "1", "z", "MIN", "COUNT", "1000"});
+  ASSERT_EQ(mpop[1].size(), 1000u);
+  EXPECT_EQ(mpop[1][999][0].str, "m1004");
+  for (int i = 0; i < 3000; ++i) Run({"ZPOPMIN", "z"});
+  // m4005 .. m4998 remain.
+  EXPECT_EQ(Run({"ZCARD", "z"}), 994);
+  EXPECT_EQ(Run({"ZRANK", "z", "m4005"}), 0);
+  EXPECT_EQ(Run({"ZRANK", "z", "m4500"}), 495);
+  EXPECT_EQ(Run({"ZREVRANK", "z", "m4998"}), 0);
+  EXPECT_TRUE(Run({"ZRANK", "z", "m4004"}).is_null());
+  EXPECT_TRUE(Run({"ZSCORE", "z", "m10"}).is_null());
+  EXPECT_EQ(Run({"ZSCORE", "z", "m4600"}), "4600");
+  EXPECT_EQ(Run({"ZRANGE", "z", "10", "12"}).Strings(), (Strings{"m4015", "m4016", "m4017"}));
+  EXPECT_EQ(Run({"ZRANGEBYSCORE", "z", "4997", "+inf"}).Strings(), (Strings{"m4997", "m4998"}));
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  do {
+    RespValue r = Run({"ZSCAN", "z", cursor, "COUNT", "100"});
+    cursor = r[0].str;
+    for (size_t i = 0; i < r[1].size(); i += 2) seen.insert(r[1][i].str);
+  } while (cursor != "0");
+  EXPECT_EQ(seen.size(), 994u);
+  EXPECT_EQ(Run({"ZPOPMIN", "z", "5000"}).size(), 994u * 2);
+  EXPECT_FALSE(Exists("z"));
+}
+
 // --- Encodings --------------------------------------------------------------------------------
 
 TEST_F(ZSetFamilyTest, EncodingFollowsTheListpackLimits) {
@@ -1165,6 +1203,108 @@ TEST(ZSetTypeTest, BothEncodingsMatchAModelUnderRandomOperations) {
     ExpectMatches(copy, model);
   }
   ZSetObject::SetPackedLimits(128, 64);
+}
+
+// The skip list keeps each member's bytes inside its node and indexes the nodes by hash. Pops from
+// either end of a large set, single or counted, must leave ranks, scores, order and lookups exact
+// while the index shrinks underneath; members of every length (empty, binary, longer than a
+// packed set allows) must come back byte for byte.
+TEST(ZSetTypeTest, SkipListPopsFromLargeSetsKeepEveryView) {
+  SkipListZSet list;
+  Model model;
+  Random rng(7);
+  std::vector<std::string> members = {"", std::string(1, '\0'), std::string("a\0b", 3),
+                                      std::string(1000, 'x')};
+  for (int i = 0; i < 20000; ++i) members.push_back("m" + std::to_string(i));
+  for (const std::string& m : members) {
+    double score = static_cast<double>(rng.Uniform(5000)) / 4;
+    list.Insert(m, score);
+    model.insert({score, m});
+  }
+  size_t grown = list.bucket_count();
+  EXPECT_GE(grown, list.size());
+  auto check = [&] {
+    ASSERT_EQ(list.size(), model.size());
+    std::vector<std::pair<double, std::string>> got;
+    list.ForRange(0, list.size(), false,
+                  [&](std::string_view m, double s) { got.emplace_back(s, std::string(m)); });
+    ASSERT_TRUE(std::equal(got.begin(), got.end(), model.begin(), model.end()));
+    // Ranks and scores of a sample of members, present and popped.
+    size_t rank = 0;
+    for (const auto& [score, member] : model) {
+      if (rank % 37 == 0) {
+        size_t r;
+        double s;
+        ASSERT_TRUE(list.Rank(member, &r, &s));
+        EXPECT_EQ(r, rank);
+        EXPECT_EQ(s, score);
+      }
+      ++rank;
+    }
+  };
+  int round = 0;
+  while (model.size() > 10) {
+    // Alternate ZPOPMIN, ZPOPMAX and counted pops of both kinds.
+    bool max = round % 2 == 1;
+    size_t count = round % 4 < 2 ? 1 : std::min<size_t>(model.size(), 1 + rng.Uniform(300));
+    size_t first = max ? model.size() - count : 0;
+    std::vector<std::string> popped;
+    list.ForRange(first, first + count, max,
+                  [&](std::string_view m, double) { popped.emplace_back(m); });
+    list.EraseRange(first, first + count);
+    ASSERT_EQ(popped.size(), count);
+    for (const std::string& m : popped) {
+      auto it = max ? std::prev(model.end()) : model.begin();
+      ASSERT_EQ(it->second, m);
+      model.erase(it);
+      double s;
+      EXPECT_FALSE(list.Score(m, &s));
+    }
+    if (round % 50 == 0) check();
+    ++round;
+  }
+  check();
+  EXPECT_LT(list.bucket_count(), grown / 8);
+  for (const auto& [score, member] : model) {
+    double s;
+    ASSERT_TRUE(list.Score(member, &s));
+    EXPECT_EQ(s, score);
+  }
+  list.EraseRange(0, list.size());
+  EXPECT_EQ(list.size(), 0u);
+  EXPECT_EQ(list.bucket_count(), 0u);
+  // Empty, the set is usable again.
+  list.Insert("again", 1);
+  double s;
+  EXPECT_TRUE(list.Score("again", &s));
+}
+
+// An update that moves a member keeps its node, so lookups, scans and ranks follow it.
+TEST(ZSetTypeTest, SkipListUpdatesMoveMembersAcrossTheOrder) {
+  SkipListZSet list;
+  for (int i = 0; i < 1000; ++i) list.Insert("m" + std::to_string(i), i);
+  list.Update("m0", 5000);
+  list.Update("m999", -1);
+  list.Update("m500", 500.5);  // stays between its neighbours
+  size_t rank;
+  double score;
+  ASSERT_TRUE(list.Rank("m0", &rank, &score));
+  EXPECT_EQ(rank, 999u);
+  EXPECT_EQ(score, 5000);
+  ASSERT_TRUE(list.Rank("m999", &rank, &score));
+  EXPECT_EQ(rank, 0u);
+  ASSERT_TRUE(list.Rank("m500", &rank, &score));
+  EXPECT_EQ(rank, 500u);
+  EXPECT_EQ(score, 500.5);
+  std::set<std::string> scanned;
+  uint64_t cursor = 0;
+  do {
+    cursor = list.ScanStep(cursor, [&](std::string_view m, double) { scanned.emplace(m); });
+  } while (cursor != 0);
+  EXPECT_EQ(scanned.size(), 1000u);
+  EXPECT_TRUE(list.Erase("m0"));
+  EXPECT_FALSE(list.Erase("m0"));
+  EXPECT_EQ(list.size(), 999u);
 }
 
 TEST(ZSetTypeTest, LexRanksOnEqualScores) {
