@@ -12,6 +12,7 @@
 //             iteration share one fsync, run on a background thread; the sessions that wrote
 //             hold their output (and only they: others are served meanwhile) until the fsync
 //             covering their records completes, which wakes the loop through a uv_async.
+//             When no other client waits for the loop, the loop fsyncs itself (SyncInline).
 //   everysec  the background thread fsyncs once a second.
 //   no        write(2) only; the kernel decides when data reaches the disk.
 // In every mode a reply is never sent before its record is written, so a crash of the process
@@ -156,6 +157,8 @@ class Aof : public AofEmitter {
   // write(2) of the pending records; false if some are left (an error is recorded).
   bool WriteBuffer();
   void RequestFsync();
+  // Under `always`, fsyncs on the loop thread when nothing else waits for it; true if it did.
+  bool SyncInline();
   void BeginRecords(size_t count);
   void HoldReplies(Session& session);
   void ReleaseHeld();
@@ -206,6 +209,11 @@ class Aof : public AofEmitter {
   int write_errno_ = 0;
   int64_t last_write_error_log_ms_ = 0;
   uint64_t delayed_fsyncs_ = 0;
+  // Log position made durable by fsyncs the loop ran itself (SyncInline).
+  uint64_t inline_synced_ = 0;
+  bool inline_fsync_when_idle_ = true;
+  uint64_t inline_fsyncs_ = 0;
+  int64_t inline_sync_off_until_ms_ = 0;
   std::unique_ptr<FsyncWorker> worker_;
   uv_async_t async_;
 

@@ -739,7 +739,8 @@ TEST_F(AofTest, ConfigSetAppendonlyTurnsTheLogOffAndOn) {
 // appendfsync
 
 TEST_F(AofTest, AlwaysHoldsRepliesUntilTheirWriteIsSynced) {
-  ASSERT_EQ(Restart({{"appendfsync", "always"}}), "");
+  // The fsync thread's path: an idle loop would otherwise fsync before replying.
+  ASSERT_EQ(Restart({{"appendfsync", "always"}, {"aof-inline-fsync-when-idle", "no"}}), "");
   Session* writer = NewClient();
   Send(writer, {"SET", "k", "v"});
   Send(writer, {"GET", "k"});  // behind the write: waits with it
@@ -761,10 +762,40 @@ TEST_F(AofTest, AlwaysHoldsRepliesUntilTheirWriteIsSynced) {
   EXPECT_TRUE(Run(writer, {"GET", "k"}) == "v");
 }
 
+TEST_F(AofTest, AlwaysWithAnIdleLoopSyncsBeforeTheIterationEnds) {
+  ASSERT_EQ(Restart({{"appendfsync", "always"}}), "");
+  auto inline_fsyncs = [&] {
+    std::string info = Run({"INFO", "persistence"}).str;
+    size_t at = info.find("aof_inline_fsyncs:");
+    return at == std::string::npos ? int64_t{-1} : std::stoll(info.substr(at + 18));
+  };
+  int64_t before = inline_fsyncs();
+  ASSERT_GE(before, 0);
+  // Nothing else waits for the loop: the reply leaves in the iteration that wrote it, and the
+  // record is already in the file.
+  Send(client(), {"SET", "k", "v"});
+  std::vector<RespValue> replies = TakeReplies(client());
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies[0], "OK");
+  EXPECT_EQ(inline_fsyncs(), before + 1);
+  std::vector<std::string> records = ParseRecords(ReadFile(LogPath(Manifest().incrs[0].name)));
+  EXPECT_NE(std::find(records.begin(), records.end(), "SET k v"), records.end());
+  // Reads write nothing and sync nothing.
+  EXPECT_TRUE(Run({"GET", "k"}) == "v");
+  EXPECT_EQ(inline_fsyncs(), before + 1);
+  // Turned off, the fsync thread does it and the reply waits for the thread.
+  EXPECT_EQ(Run({"CONFIG", "SET", "aof-inline-fsync-when-idle", "no"}), "OK");
+  Send(client(), {"SET", "k", "w"});
+  EXPECT_TRUE(TakeReplies(client()).empty());
+  PumpUntil([&] { return !TakeReplies(client()).empty(); });
+  EXPECT_EQ(inline_fsyncs(), before + 1);
+}
+
 TEST_F(AofTest, EverysecAndNoDoNotHoldReplies) {
   EXPECT_EQ(Run({"SET", "k", "v"}), "OK");
   EXPECT_EQ(Run({"CONFIG", "SET", "appendfsync", "no"}), "OK");
   EXPECT_EQ(Run({"SET", "k", "w"}), "OK");
+  EXPECT_EQ(Run({"CONFIG", "SET", "aof-inline-fsync-when-idle", "no"}), "OK");
   EXPECT_EQ(Run({"CONFIG", "SET", "appendfsync", "always"}), "OK");
   Send(client(), {"SET", "k", "x"});
   EXPECT_TRUE(TakeReplies(client()).empty());
