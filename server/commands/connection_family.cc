@@ -143,7 +143,7 @@ void CmdHello(CommandContext& ctx) {
       return;
     }
   }
-  if (!ctx.session.authenticated) {
+  if (!ctx.session.authenticated && ctx.server.password_required()) {
     ctx.reply.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
         "<proto> AUTH <user> <pass> option can be used to authenticate the client and select "

@@ -178,7 +178,7 @@ void Dispatch(Server& server, Session& session, ArgList args) {
     Reject(server, session, error);
     return;
   }
-  if (!session.authenticated && !(spec->flags & kCmdNoAuth)) {
+  if (!session.authenticated && server.password_required() && !(spec->flags & kCmdNoAuth)) {
     Reject(server, session, "NOAUTH Authentication required.");
     return;
   }

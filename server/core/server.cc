@@ -33,6 +33,9 @@ Server::Server(Config* config) : config_(config) {
     });
     dbs_.push_back(std::move(db));
   }
+  password_required_ = !config_->Get("requirepass").empty();
+  config_->OnChange("requirepass",
+                    [this](const Config::Param& p) { password_required_ = !p.value.empty(); });
   config_->OnChange("proto-max-bulk-len", [this](const Config::Param& p) {
     parser_limits_.max_bulk_len = std::stoll(p.value);
   });
@@ -170,7 +173,7 @@ void Server::Shutdown() {
 Session* Server::NewSession(net::Connection* conn) {
   auto* session = new Session(*this, next_session_id_++, conn);
   // In-process sessions (tests, scripts, replay) act with the server's authority.
-  session->authenticated = conn == nullptr || config_->Get("requirepass").empty();
+  session->authenticated = conn == nullptr || !password_required_;
   sessions_[session->id()] = session;
   if (conn != nullptr) stats_.total_connections_received++;
   return session;
@@ -216,9 +219,7 @@ void Server::RunBeforeSleepHooks() {
   for (auto& hook : before_sleep_) hook();
 }
 
-void Server::OnCheck(uv_check_t* handle) {
-  static_cast<Server*>(handle->data)->RunPendingWork();
-}
+void Server::OnCheck(uv_check_t* handle) { static_cast<Server*>(handle->data)->RunPendingWork(); }
 
 void Server::RunPendingWork() {
   if (!busy_reply_.empty()) {

@@ -59,6 +59,9 @@ class Server {
   int port() const;
 
   uv_loop_t* loop() { return loop_; }
+  // Whether requirepass is set now. A session that never authenticated is let through again
+  // once it is cleared, as in Redis, where the check is made against the current password.
+  bool password_required() const { return password_required_; }
   Config& config() { return *config_; }
   CommandTable& commands() { return commands_; }
   ServerStats& stats() { return stats_; }
@@ -172,6 +175,7 @@ class Server {
   int64_t fake_time_ms_ = -1;
   int64_t start_time_ms_ = 0;
   bool shutting_down_ = false;
+  bool password_required_ = false;
   int64_t pause_until_ms_ = 0;
   bool pause_writes_only_ = false;
   std::vector<std::function<void()>> before_sleep_;

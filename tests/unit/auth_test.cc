@@ -31,9 +31,22 @@ TEST_F(AuthTest, RequirePassGatesCommandsUntilAuth) {
   EXPECT_EQ(Run(other, {"PING"}), "PONG");
 }
 
+TEST_F(AuthTest, ClearingRequirePassLetsWaitingConnectionsThrough) {
+  EXPECT_EQ(Run({"CONFIG", "SET", "requirepass", "s3cret"}), "OK");
+  Session* stranger = NewClient();
+  stranger->authenticated = false;
+  EXPECT_TRUE(ErrorStartsWith(Run(stranger, {"GET", "k"}), "NOAUTH"));
+  EXPECT_EQ(Run({"CONFIG", "SET", "requirepass", ""}), "OK");
+  EXPECT_TRUE(Run(stranger, {"GET", "k"}).is_null());
+  EXPECT_EQ(Run(stranger, {"HELLO", "2"}).type, RespValue::Type::kArray);
+  // Set again, the connection that never authenticated is asked again.
+  EXPECT_EQ(Run({"CONFIG", "SET", "requirepass", "other"}), "OK");
+  EXPECT_TRUE(ErrorStartsWith(Run(stranger, {"GET", "k"}), "NOAUTH"));
+}
+
 TEST_F(AuthTest, ProtoMaxBulkLenHasAFloor) {
-  EXPECT_TRUE(ErrorStartsWith(Run({"CONFIG", "SET", "proto-max-bulk-len", "10"}),
-                              "ERR CONFIG SET failed"));
+  EXPECT_TRUE(
+      ErrorStartsWith(Run({"CONFIG", "SET", "proto-max-bulk-len", "10"}), "ERR CONFIG SET failed"));
   EXPECT_EQ(Run({"CONFIG", "SET", "proto-max-bulk-len", "1mb"}), "OK");
 }
 
