@@ -125,12 +125,31 @@ int64_t Database::AverageTtl(int64_t now_ms) const {
   return n == 0 ? 0 : total / static_cast<int64_t>(n);
 }
 
+namespace {
+
+// A SCAN cursor names a bucket and the table size it was issued for: bucket << kScanTagBits | tag.
+// The map's bucket counts are primes, so a resize moves keys to unrelated buckets and a bucket
+// index from before it means nothing after; a cursor issued for another size starts the walk
+// again, which returns some keys twice (SCAN allows that) and misses none.
+constexpr int kScanTagBits = 16;
+constexpr uint64_t kScanTagMask = (uint64_t{1} << kScanTagBits) - 1;
+
+uint64_t ScanTag(size_t buckets) {
+  return (static_cast<uint64_t>(buckets) * 0x9E3779B97F4A7C15ULL) >> (64 - kScanTagBits);
+}
+
+}  // namespace
+
 uint64_t Database::Scan(uint64_t cursor, size_t count,
                         const std::function<void(const std::string&, Object&)>& visit) {
   size_t buckets = map_.bucket_count();
-  if (map_.empty() || cursor >= buckets) return 0;
+  if (map_.empty()) return 0;
+  uint64_t tag = ScanTag(buckets);
+  size_t bucket = 0;
+  if (cursor != 0 && (cursor & kScanTagMask) == tag) bucket = cursor >> kScanTagBits;
+  if (bucket >= buckets) return 0;
+  size_t start = bucket;
   size_t visited = 0;
-  size_t bucket = cursor;
   // Each call walks whole buckets so a cursor never splits one.
   while (bucket < buckets && visited < count) {
     for (auto it = map_.begin(bucket); it != map_.end(bucket); ++it) {
@@ -139,9 +158,9 @@ uint64_t Database::Scan(uint64_t cursor, size_t count,
     }
     ++bucket;
     // Empty buckets cost little; bound them too so a sparse table still answers quickly.
-    if (bucket - cursor > count * 10) break;
+    if (bucket - start > count * 10) break;
   }
-  return bucket >= buckets ? 0 : bucket;
+  return bucket >= buckets ? 0 : (static_cast<uint64_t>(bucket) << kScanTagBits) | tag;
 }
 
 bool Database::RandomKey(int64_t now_ms, std::string* out) {

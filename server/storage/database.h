@@ -52,8 +52,10 @@ class Database {
   // Average TTL of keys with an expiry, for INFO keyspace.
   int64_t AverageTtl(int64_t now_ms) const;
 
-  // SCAN over the buckets: visits each key in bucket order starting at `cursor`, stopping once at
-  // least `count` buckets' worth of keys were visited; returns the next cursor (0 at the end).
+  // SCAN over the buckets: visits each key in bucket order from where `cursor` points, stopping
+  // once at least `count` keys were visited; returns the next cursor (0 at the end). A walk that
+  // outlives a resize of the table starts over (see ScanTag), so no key present throughout is
+  // missed.
   uint64_t Scan(uint64_t cursor, size_t count,
                 const std::function<void(const std::string&, Object&)>& visit);
   // A random live key, or nullopt-like false.

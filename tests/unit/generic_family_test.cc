@@ -163,6 +163,32 @@ TEST_F(GenericFamilyTest, ScanVisitsEveryKeyOnce) {
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), static_cast<size_t>(kKeys));
 }
 
+// SCAN's guarantee: a key present from the start of a walk to its end is returned, however the
+// keyspace's table grows between calls (keys may come back twice).
+TEST_F(GenericFamilyTest, ScanReturnsEveryKeyPresentThroughoutWhileTheKeyspaceGrows) {
+  constexpr int kKeys = 300;
+  for (int i = 0; i < kKeys; ++i) Run({"SET", "old:" + std::to_string(i), "v"});
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  int calls = 0;
+  int added = 0;
+  do {
+    RespValue v = Run({"SCAN", cursor, "COUNT", "10"});
+    ASSERT_EQ(v.size(), 2u);
+    cursor = v[0].str;
+    for (const std::string& key : v[1].Strings()) seen.insert(key);
+    // Enough new keys between calls that the table is resized several times mid-walk.
+    for (int j = 0; j < 40 && added < 20000; ++j, ++added) {
+      Run({"SET", "new:" + std::to_string(added), "v"});
+    }
+    ASSERT_LT(++calls, 100000);
+  } while (cursor != "0");
+  EXPECT_GT(added, kKeys);
+  for (int i = 0; i < kKeys; ++i) {
+    EXPECT_TRUE(seen.count("old:" + std::to_string(i))) << "old:" << i << " was never returned";
+  }
+}
+
 TEST_F(GenericFamilyTest, ScanFiltersByPatternTypeAndExpiry) {
   Run({"SET", "a1", "x"});
   Run({"SET", "a2", "x"});
