@@ -145,9 +145,10 @@ uint64_t Database::Scan(uint64_t cursor, size_t count,
   size_t buckets = map_.bucket_count();
   if (map_.empty()) return 0;
   uint64_t tag = ScanTag(buckets);
-  size_t bucket = 0;
-  if (cursor != 0 && (cursor & kScanTagMask) == tag) bucket = cursor >> kScanTagBits;
+  size_t bucket = cursor >> kScanTagBits;
+  // Past the end of the table (a cursor no walk of it returned, such as -1): the walk is over.
   if (bucket >= buckets) return 0;
+  if ((cursor & kScanTagMask) != tag) bucket = 0;
   size_t start = bucket;
   size_t visited = 0;
   // Each call walks whole buckets so a cursor never splits one.
