@@ -92,6 +92,10 @@ struct CommandContext {
   bool may_block = true;
   // Set by a write command that turned out to change nothing, so WATCH is not disturbed.
   bool unchanged = false;
+  // Set by a write command that changed only this one of its keys (a *STORE's destination, the
+  // key a multi-key pop served from): WATCH and blocked clients hear of it alone, as in Redis.
+  // Unset (no data) means every key the command names.
+  std::string_view modified_only;
   // Durability (server/persistence): what the append-only log records for this command instead
   // of its arguments, for commands whose arguments would not replay to the same result (SPOP
   // as the SREM it performed, XADD * as XADD with the ID it chose). Several commands are

@@ -512,6 +512,7 @@ bool PopFromFirst(CommandContext& ctx, const std::vector<std::string_view>& keys
     }
     NotifyKeyspaceEvent(ctx.server, kNotifyList, PopEvent(end), key, ctx.db.index());
     DropIfEmpty(ctx, key, list);
+    ctx.modified_only = key;
     return true;
   }
   return false;

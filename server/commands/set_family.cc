@@ -344,6 +344,7 @@ std::unique_ptr<SetObject> IntersectionSet(const std::vector<const SetObject*>& 
 // the destination instead. Replies the result's size.
 void StoreResult(CommandContext& ctx, std::string_view event, std::unique_ptr<SetObject> result) {
   std::string_view destination = ctx.arg(1);
+  ctx.modified_only = destination;
   size_t size = result->Length();
   if (size == 0) {
     if (ctx.db.Erase(destination)) {

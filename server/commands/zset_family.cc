@@ -75,6 +75,7 @@ void ReplyEntry(ReplyBuilder& reply, std::string_view member, double score, bool
 // also the destination: the new set is built before the old value goes.
 void StoreEntries(CommandContext& ctx, std::string_view destination, std::string_view event,
                   const Entries& entries) {
+  ctx.modified_only = destination;
   if (entries.empty()) {
     if (ctx.db.Erase(destination)) {
       NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "del", destination, ctx.db.index());
@@ -732,6 +733,7 @@ bool PopFromFirst(CommandContext& ctx, std::span<const std::string_view> keys, b
     }
     if (zset == nullptr) continue;
     PopEntries(ctx, key, zset, max, count, shape);
+    ctx.modified_only = key;
     return true;
   }
   return false;

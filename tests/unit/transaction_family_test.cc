@@ -70,6 +70,37 @@ TEST_F(TransactionTest, FailedConditionalWriteDoesNotDisturbWatch) {
   EXPECT_EQ(Run({"EXEC"}).size(), 1u);
 }
 
+// A command's source keys are not modified by it: only a *STORE's destination and the key a
+// multi-key pop served from disturb a WATCH, as in Redis.
+TEST_F(TransactionTest, OnlyTheKeysACommandChangedDisturbWatch) {
+  Session* other = NewClient();
+  Run({"SADD", "s1", "a", "b"});
+  Run({"SADD", "s2", "b"});
+  Run({"ZADD", "z1", "1", "a"});
+  Run({"RPUSH", "full", "x", "y"});
+  Run({"ZADD", "zfull", "1", "x", "2", "y"});
+  auto exec_survives = [&](const std::vector<std::string>& watched,
+                           const std::vector<std::string>& command) {
+    std::vector<std::string> watch = {"WATCH"};
+    watch.insert(watch.end(), watched.begin(), watched.end());
+    EXPECT_EQ(Run(client(), watch), "OK");
+    RespValue r = Run(other, command);
+    EXPECT_NE(r.type, RespValue::Type::kError) << r;
+    EXPECT_EQ(Run({"MULTI"}), "OK");
+    EXPECT_EQ(Run({"PING"}), "QUEUED");
+    return !Run({"EXEC"}).is_null();
+  };
+  EXPECT_TRUE(exec_survives({"s1", "s2"}, {"SINTERSTORE", "dest", "s1", "s2"}));
+  EXPECT_FALSE(exec_survives({"dest"}, {"SUNIONSTORE", "dest", "s1", "s2"}));
+  EXPECT_TRUE(exec_survives({"z1"}, {"ZUNIONSTORE", "zdest", "1", "z1"}));
+  EXPECT_FALSE(exec_survives({"zdest"}, {"ZINTERSTORE", "zdest", "1", "z1"}));
+  EXPECT_TRUE(exec_survives({"z1"}, {"ZRANGESTORE", "zdest2", "z1", "0", "-1"}));
+  EXPECT_TRUE(exec_survives({"empty"}, {"LMPOP", "2", "empty", "full", "LEFT"}));
+  EXPECT_FALSE(exec_survives({"full"}, {"LMPOP", "2", "empty", "full", "LEFT"}));
+  EXPECT_TRUE(exec_survives({"empty"}, {"BZPOPMIN", "empty", "zfull", "0"}));
+  EXPECT_FALSE(exec_survives({"zfull"}, {"ZMPOP", "2", "empty", "zfull", "MIN"}));
+}
+
 TEST_F(TransactionTest, WatchSeesExpiry) {
   EXPECT_EQ(Run({"SET", "k", "v", "PX", "50"}), "OK");
   EXPECT_EQ(Run({"WATCH", "k"}), "OK");
