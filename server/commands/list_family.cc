@@ -429,17 +429,22 @@ void CmdRPopLPush(CommandContext& ctx) {
 // A blocked command re-run because one of its keys became ready looks at that key only. If the
 // key now holds another type the client keeps waiting without a reply: Redis 7.0 only serves list
 // waiters from lists, so a key turned into a string (or a BLPOP's other key turned into one)
-// never ends the block with WRONGTYPE. Returns false after re-blocking in that case.
-bool NarrowToWakingKey(CommandContext& ctx, std::vector<std::string_view>* keys, int64_t deadline) {
+// never ends the block with WRONGTYPE. Returns false after re-blocking in that case. `keys` are
+// views into the arguments (no copy unless the client blocks); `waking_view` holds the narrowed
+// key while `keys` points at it.
+bool NarrowToWakingKey(CommandContext& ctx, std::span<const std::string_view>* keys,
+                       std::string_view* waking_view, int64_t deadline) {
   const std::string* waking = ctx.server.blocking().WakingKey(&ctx.session);
   if (waking == nullptr) return true;
   Object* obj = ctx.db.Find(*waking, ctx.now_ms);
   if (obj != nullptr && obj->type() != ObjType::kList) {
     ctx.unchanged = true;
-    ctx.server.blocking().Block(ctx, *keys, deadline);
+    ctx.server.blocking().Block(ctx, std::vector<std::string_view>(keys->begin(), keys->end()),
+                                deadline);
     return false;
   }
-  keys->assign(1, std::string_view(*waking));
+  *waking_view = *waking;
+  *keys = std::span<const std::string_view>(waking_view, 1);
   return true;
 }
 
@@ -452,8 +457,9 @@ void CmdBLMove(CommandContext& ctx) {
   }
   int64_t deadline;
   if (!ParseBlockingTimeout(ctx, ctx.arg(5), &deadline)) return;
-  std::vector<std::string_view> keys{ctx.arg(1)};
-  if (!NarrowToWakingKey(ctx, &keys, deadline)) return;
+  std::span<const std::string_view> keys = ctx.args.subspan(1, 1);
+  std::string_view waking_view;
+  if (!NarrowToWakingKey(ctx, &keys, &waking_view, deadline)) return;
   bool failed;
   if (MoveElement(ctx, ctx.arg(1), ctx.arg(2), from, to, &failed) || failed) return;
   ctx.unchanged = true;
@@ -468,8 +474,9 @@ void CmdBLMove(CommandContext& ctx) {
 void CmdBRPopLPush(CommandContext& ctx) {
   int64_t deadline;
   if (!ParseBlockingTimeout(ctx, ctx.arg(3), &deadline)) return;
-  std::vector<std::string_view> keys{ctx.arg(1)};
-  if (!NarrowToWakingKey(ctx, &keys, deadline)) return;
+  std::span<const std::string_view> keys = ctx.args.subspan(1, 1);
+  std::string_view waking_view;
+  if (!NarrowToWakingKey(ctx, &keys, &waking_view, deadline)) return;
   bool failed;
   if (MoveElement(ctx, ctx.arg(1), ctx.arg(2), End::kRight, End::kLeft, &failed) || failed) {
     return;
@@ -484,7 +491,7 @@ void CmdBRPopLPush(CommandContext& ctx) {
 
 // Pops up to `count` elements from the first non-empty list among keys, replying
 // [key, [elements]] (LMPOP) or [key, element] (BLPOP). Returns false if every list is empty.
-bool PopFromFirst(CommandContext& ctx, const std::vector<std::string_view>& keys, End end,
+bool PopFromFirst(CommandContext& ctx, std::span<const std::string_view> keys, End end,
                   int64_t count, bool multi_shape, bool* failed) {
   *failed = false;
   for (std::string_view key : keys) {
@@ -522,8 +529,9 @@ bool PopFromFirst(CommandContext& ctx, const std::vector<std::string_view>& keys
 void BlockingPop(CommandContext& ctx, End end) {
   int64_t deadline;
   if (!ParseBlockingTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline)) return;
-  std::vector<std::string_view> keys(ctx.args.begin() + 1, ctx.args.end() - 1);
-  if (!NarrowToWakingKey(ctx, &keys, deadline)) return;
+  std::span<const std::string_view> keys = ctx.args.subspan(1, ctx.argc() - 2);
+  std::string_view waking_view;
+  if (!NarrowToWakingKey(ctx, &keys, &waking_view, deadline)) return;
   bool failed;
   if (PopFromFirst(ctx, keys, end, 1, false, &failed) || failed) return;
   ctx.unchanged = true;
@@ -531,7 +539,8 @@ void BlockingPop(CommandContext& ctx, End end) {
     ctx.reply.NullArray();
     return;
   }
-  ctx.server.blocking().Block(ctx, keys, deadline);
+  ctx.server.blocking().Block(ctx, std::vector<std::string_view>(keys.begin(), keys.end()),
+                              deadline);
 }
 
 // BLPOP key [key ...] timeout
@@ -540,7 +549,7 @@ void CmdBLPop(CommandContext& ctx) { BlockingPop(ctx, End::kLeft); }
 void CmdBRPop(CommandContext& ctx) { BlockingPop(ctx, End::kRight); }
 
 // Parses "numkeys key [key ...] <LEFT | RIGHT> [COUNT count]" starting at `first`.
-bool ParseMPop(CommandContext& ctx, size_t first, std::vector<std::string_view>* keys, End* end,
+bool ParseMPop(CommandContext& ctx, size_t first, std::span<const std::string_view>* keys, End* end,
                int64_t* count) {
   int64_t numkeys = 0;
   if (!ParseInt64(ctx.arg(first), &numkeys) || numkeys <= 0) {
@@ -575,14 +584,13 @@ bool ParseMPop(CommandContext& ctx, size_t first, std::vector<std::string_view>*
       return false;
     }
   }
-  keys->assign(ctx.args.begin() + static_cast<long>(keys_start),
-               ctx.args.begin() + static_cast<long>(where));
+  *keys = ctx.args.subspan(keys_start, where - keys_start);
   return true;
 }
 
 // LMPOP numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
 void CmdLMPop(CommandContext& ctx) {
-  std::vector<std::string_view> keys;
+  std::span<const std::string_view> keys;
   End end;
   int64_t count;
   if (!ParseMPop(ctx, 1, &keys, &end, &count)) return;
@@ -596,11 +604,12 @@ void CmdLMPop(CommandContext& ctx) {
 void CmdBLMPop(CommandContext& ctx) {
   int64_t deadline;
   if (!ParseBlockingTimeout(ctx, ctx.arg(1), &deadline)) return;
-  std::vector<std::string_view> keys;
+  std::span<const std::string_view> keys;
   End end;
   int64_t count;
   if (!ParseMPop(ctx, 2, &keys, &end, &count)) return;
-  if (!NarrowToWakingKey(ctx, &keys, deadline)) return;
+  std::string_view waking_view;
+  if (!NarrowToWakingKey(ctx, &keys, &waking_view, deadline)) return;
   bool failed;
   if (PopFromFirst(ctx, keys, end, count, true, &failed) || failed) return;
   ctx.unchanged = true;
@@ -608,7 +617,8 @@ void CmdBLMPop(CommandContext& ctx) {
     ctx.reply.NullArray();
     return;
   }
-  ctx.server.blocking().Block(ctx, keys, deadline);
+  ctx.server.blocking().Block(ctx, std::vector<std::string_view>(keys.begin(), keys.end()),
+                              deadline);
 }
 
 // Key positions of "[timeout] numkeys key [key ...]" commands.
