@@ -19,7 +19,7 @@ BlockingManager::~BlockingManager() {
   }
 }
 
-void BlockingManager::Block(CommandContext& ctx, const std::vector<std::string_view>& keys,
+void BlockingManager::Block(CommandContext& ctx, std::span<const std::string_view> keys,
                             int64_t deadline_ms) {
   if (retrying_ == &ctx.session) {
     reblocked_ = true;
@@ -28,7 +28,7 @@ void BlockingManager::Block(CommandContext& ctx, const std::vector<std::string_v
   Block(ctx, keys, deadline_ms, std::vector<std::string>(ctx.args.begin(), ctx.args.end()));
 }
 
-void BlockingManager::Block(CommandContext& ctx, const std::vector<std::string_view>& keys,
+void BlockingManager::Block(CommandContext& ctx, std::span<const std::string_view> keys,
                             int64_t deadline_ms, std::vector<std::string> rewritten_args) {
   Session* session = &ctx.session;
   if (retrying_ == session) {

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,11 +38,11 @@ class BlockingManager {
   // Blocks the context's session on `keys` until `deadline_ms` (0: forever). During a re-run
   // of an already blocked command this keeps the existing registration. A block that ends
   // unserved replies a null array, whatever the command (Redis does the same).
-  void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, int64_t deadline_ms);
+  void Block(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms);
   // The same, but re-runs `rewritten_args` instead of the command as sent: for commands whose
   // arguments mean something relative to the moment they first ran (XREAD's "$" is the last ID
   // at that time, so the first run stores the concrete ID in its place).
-  void Block(CommandContext& ctx, const std::vector<std::string_view>& keys, int64_t deadline_ms,
+  void Block(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline_ms,
              std::vector<std::string> rewritten_args);
 
   // A write touched (db, key): clients blocked on it get a chance after the current command.

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "server/blocking/blocking.h"
 #include "server/commands/arg_parser.h"
 #include "server/core/server.h"
 #include "server/protocol/errors.h"
@@ -39,6 +40,21 @@ Object* FindTyped(CommandContext& ctx, std::string_view key, ObjType type, bool*
   ctx.server.stats().keyspace_hits++;
   obj->Touch(ctx.now_ms);
   return obj;
+}
+
+bool NarrowToWakingKey(CommandContext& ctx, ObjType type, std::span<const std::string_view>* keys,
+                       std::string_view* waking_view, int64_t deadline) {
+  const std::string* waking = ctx.server.blocking().WakingKey(&ctx.session);
+  if (waking == nullptr) return true;
+  Object* obj = ctx.db.Find(*waking, ctx.now_ms);
+  if (obj != nullptr && obj->type() != type) {
+    ctx.unchanged = true;
+    ctx.server.blocking().Block(ctx, *keys, deadline);
+    return false;
+  }
+  *waking_view = *waking;
+  *keys = std::span<const std::string_view>(waking_view, 1);
+  return true;
 }
 
 bool ParseBlockingTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms) {

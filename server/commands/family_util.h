@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 #include "server/commands/command.h"
@@ -18,6 +19,15 @@ Object* FindTyped(CommandContext& ctx, std::string_view key, ObjType type, bool*
 // Parses a blocking timeout in seconds (fractions allowed, 0 forever); replies the error Redis
 // gives and returns false when it is invalid. *deadline_ms is 0 for "forever".
 bool ParseBlockingTimeout(CommandContext& ctx, std::string_view text, int64_t* deadline_ms);
+
+// A blocked command re-run because one of its keys became ready looks at that key only: *keys
+// becomes that one key (held in *waking_view). If the key now holds another type than `type`,
+// the client keeps waiting without a reply, re-blocked on *keys, and false is returned: Redis 7.0
+// serves list waiters from lists and sorted-set waiters from sorted sets only, so a key turned
+// into a string (or another of the keys turned into one) never ends the block with WRONGTYPE.
+// `keys` are views into the arguments; nothing is copied unless the client blocks.
+bool NarrowToWakingKey(CommandContext& ctx, ObjType type, std::span<const std::string_view>* keys,
+                       std::string_view* waking_view, int64_t deadline);
 
 // Replies an integer or the error for a failed parse, Redis style.
 std::string_view UpperName(std::string_view lower, char* buf, size_t cap);

@@ -426,28 +426,6 @@ void CmdRPopLPush(CommandContext& ctx) {
   }
 }
 
-// A blocked command re-run because one of its keys became ready looks at that key only. If the
-// key now holds another type the client keeps waiting without a reply: Redis 7.0 only serves list
-// waiters from lists, so a key turned into a string (or a BLPOP's other key turned into one)
-// never ends the block with WRONGTYPE. Returns false after re-blocking in that case. `keys` are
-// views into the arguments (no copy unless the client blocks); `waking_view` holds the narrowed
-// key while `keys` points at it.
-bool NarrowToWakingKey(CommandContext& ctx, std::span<const std::string_view>* keys,
-                       std::string_view* waking_view, int64_t deadline) {
-  const std::string* waking = ctx.server.blocking().WakingKey(&ctx.session);
-  if (waking == nullptr) return true;
-  Object* obj = ctx.db.Find(*waking, ctx.now_ms);
-  if (obj != nullptr && obj->type() != ObjType::kList) {
-    ctx.unchanged = true;
-    ctx.server.blocking().Block(ctx, std::vector<std::string_view>(keys->begin(), keys->end()),
-                                deadline);
-    return false;
-  }
-  *waking_view = *waking;
-  *keys = std::span<const std::string_view>(waking_view, 1);
-  return true;
-}
-
 // BLMOVE source destination <LEFT | RIGHT> <LEFT | RIGHT> timeout
 void CmdBLMove(CommandContext& ctx) {
   End from, to;
@@ -459,7 +437,7 @@ void CmdBLMove(CommandContext& ctx) {
   if (!ParseBlockingTimeout(ctx, ctx.arg(5), &deadline)) return;
   std::span<const std::string_view> keys = ctx.args.subspan(1, 1);
   std::string_view waking_view;
-  if (!NarrowToWakingKey(ctx, &keys, &waking_view, deadline)) return;
+  if (!NarrowToWakingKey(ctx, ObjType::kList, &keys, &waking_view, deadline)) return;
   bool failed;
   if (MoveElement(ctx, ctx.arg(1), ctx.arg(2), from, to, &failed) || failed) return;
   ctx.unchanged = true;
@@ -467,7 +445,7 @@ void CmdBLMove(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  ctx.server.blocking().Block(ctx, {ctx.arg(1)}, deadline);
+  ctx.server.blocking().Block(ctx, ctx.args.subspan(1, 1), deadline);
 }
 
 // BRPOPLPUSH source destination timeout
@@ -476,7 +454,7 @@ void CmdBRPopLPush(CommandContext& ctx) {
   if (!ParseBlockingTimeout(ctx, ctx.arg(3), &deadline)) return;
   std::span<const std::string_view> keys = ctx.args.subspan(1, 1);
   std::string_view waking_view;
-  if (!NarrowToWakingKey(ctx, &keys, &waking_view, deadline)) return;
+  if (!NarrowToWakingKey(ctx, ObjType::kList, &keys, &waking_view, deadline)) return;
   bool failed;
   if (MoveElement(ctx, ctx.arg(1), ctx.arg(2), End::kRight, End::kLeft, &failed) || failed) {
     return;
@@ -486,7 +464,7 @@ void CmdBRPopLPush(CommandContext& ctx) {
     ctx.reply.Null();
     return;
   }
-  ctx.server.blocking().Block(ctx, {ctx.arg(1)}, deadline);
+  ctx.server.blocking().Block(ctx, ctx.args.subspan(1, 1), deadline);
 }
 
 // Pops up to `count` elements from the first non-empty list among keys, replying
@@ -531,7 +509,7 @@ void BlockingPop(CommandContext& ctx, End end) {
   if (!ParseBlockingTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline)) return;
   std::span<const std::string_view> keys = ctx.args.subspan(1, ctx.argc() - 2);
   std::string_view waking_view;
-  if (!NarrowToWakingKey(ctx, &keys, &waking_view, deadline)) return;
+  if (!NarrowToWakingKey(ctx, ObjType::kList, &keys, &waking_view, deadline)) return;
   bool failed;
   if (PopFromFirst(ctx, keys, end, 1, false, &failed) || failed) return;
   ctx.unchanged = true;
@@ -539,8 +517,7 @@ void BlockingPop(CommandContext& ctx, End end) {
     ctx.reply.NullArray();
     return;
   }
-  ctx.server.blocking().Block(ctx, std::vector<std::string_view>(keys.begin(), keys.end()),
-                              deadline);
+  ctx.server.blocking().Block(ctx, keys, deadline);
 }
 
 // BLPOP key [key ...] timeout
@@ -609,7 +586,7 @@ void CmdBLMPop(CommandContext& ctx) {
   int64_t count;
   if (!ParseMPop(ctx, 2, &keys, &end, &count)) return;
   std::string_view waking_view;
-  if (!NarrowToWakingKey(ctx, &keys, &waking_view, deadline)) return;
+  if (!NarrowToWakingKey(ctx, ObjType::kList, &keys, &waking_view, deadline)) return;
   bool failed;
   if (PopFromFirst(ctx, keys, end, count, true, &failed) || failed) return;
   ctx.unchanged = true;
@@ -617,8 +594,7 @@ void CmdBLMPop(CommandContext& ctx) {
     ctx.reply.NullArray();
     return;
   }
-  ctx.server.blocking().Block(ctx, std::vector<std::string_view>(keys.begin(), keys.end()),
-                              deadline);
+  ctx.server.blocking().Block(ctx, keys, deadline);
 }
 
 // Key positions of "[timeout] numkeys key [key ...]" commands.

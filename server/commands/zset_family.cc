@@ -739,30 +739,13 @@ bool PopFromFirst(CommandContext& ctx, std::span<const std::string_view> keys, b
   return false;
 }
 
-// Blocks the client on `keys` until `deadline`.
-void BlockOn(CommandContext& ctx, std::span<const std::string_view> keys, int64_t deadline) {
-  ctx.server.blocking().Block(ctx, std::vector<std::string_view>(keys.begin(), keys.end()),
-                              deadline);
-}
-
 // Serves a blocking pop now if it can, else blocks (or, inside MULTI and scripts, replies the
-// nil array the timeout would give). A blocked command re-run because one of its keys became
-// ready looks at that key only. If the key now holds another type the client keeps waiting
-// without a reply: Redis 7.0 serves sorted set waiters from sorted sets only.
+// nil array the timeout would give).
 void ServeOrBlock(CommandContext& ctx, std::span<const std::string_view> keys, bool max,
                   size_t count, PopShape shape, int64_t deadline) {
   std::span<const std::string_view> serve = keys;
-  std::string_view waking_key;
-  if (const std::string* waking = ctx.server.blocking().WakingKey(&ctx.session)) {
-    Object* obj = ctx.db.Find(*waking, ctx.now_ms);
-    if (obj != nullptr && obj->type() != ObjType::kZSet) {
-      ctx.unchanged = true;
-      BlockOn(ctx, keys, deadline);
-      return;
-    }
-    waking_key = *waking;
-    serve = std::span<const std::string_view>(&waking_key, 1);
-  }
+  std::string_view waking_view;
+  if (!NarrowToWakingKey(ctx, ObjType::kZSet, &serve, &waking_view, deadline)) return;
   bool failed;
   if (PopFromFirst(ctx, serve, max, count, shape, &failed) || failed) return;
   ctx.unchanged = true;
@@ -770,7 +753,7 @@ void ServeOrBlock(CommandContext& ctx, std::span<const std::string_view> keys, b
     ctx.reply.NullArray();
     return;
   }
-  BlockOn(ctx, keys, deadline);
+  ctx.server.blocking().Block(ctx, keys, deadline);
 }
 
 // BZPOPMIN / BZPOPMAX key [key ...] timeout

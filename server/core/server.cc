@@ -33,7 +33,6 @@ Server::Server(Config* config) : config_(config) {
     });
     dbs_.push_back(std::move(db));
   }
-  password_required_ = !config_->Get("requirepass").empty();
   config_->OnChange("requirepass",
                     [this](const Config::Param& p) { password_required_ = !p.value.empty(); });
   config_->OnChange("proto-max-bulk-len", [this](const Config::Param& p) {

@@ -181,7 +181,6 @@ Aof::Aof(Server& server) : server_(server) {
   fsync_ = policy(server_.config().Get("appendfsync"));
   server_.config().OnChange("appendfsync",
                             [this, policy](const Config::Param& p) { fsync_ = policy(p.value); });
-  inline_fsync_when_idle_ = server_.config().GetBool("aof-inline-fsync-when-idle");
   server_.config().OnChange("aof-inline-fsync-when-idle", [this](const Config::Param& p) {
     inline_fsync_when_idle_ = p.value == "yes";
   });

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "server/pubsub/settings.h"
+#include "server/util/string_hash.h"
 
 namespace sluice {
 
@@ -96,11 +97,8 @@ class PubSub {
     OrderedNames names[3];
   };
 
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  using Subscribers = std::unordered_map<std::string, std::vector<Client*>, Hash, std::equal_to<>>;
+  using Subscribers =
+      std::unordered_map<std::string, std::vector<Client*>, StringHash, std::equal_to<>>;
 
   Client* ClientOf(const Session* session) const;
   void UpdateCount(Client* client);

@@ -19,6 +19,7 @@ extern "C" {
 }
 
 #include "server/commands/command.h"
+#include "server/util/string_hash.h"
 
 namespace sluice {
 class Server;
@@ -189,11 +190,7 @@ class Engine {
   lua_State* eval_lua_ = nullptr;
   lua_State* functions_lua_ = nullptr;
   // EVALSHA looks scripts up by the SHA1 it was given, without copying it.
-  struct ShaHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, EvalScript, ShaHash, std::equal_to<>> scripts_;
+  std::unordered_map<std::string, EvalScript, StringHash, std::equal_to<>> scripts_;
   std::map<std::string, Library, std::less<>> libraries_;
   // Lowercased function name -> library name.
   std::unordered_map<std::string, std::string> functions_;

@@ -11,13 +11,9 @@
 #include <vector>
 
 #include "server/types/object.h"
+#include "server/util/string_hash.h"
 
 namespace sluice {
-
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 
 class Database {
  public:

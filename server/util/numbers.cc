@@ -190,11 +190,9 @@ size_t FormatDouble(double v, char* buf) {
   // Whole numbers below 10^15 have at most 16 digits, which "%.17g" prints as a plain integer;
   // integer formatting is several times cheaper than the general conversion. A negative zero
   // keeps its sign ("-0") through the general path.
+  static_assert(kDoubleBufferSize >= kInt64BufferSize);
   if (v == std::trunc(v) && std::fabs(v) < 1e15 && !(v == 0 && std::signbit(v))) {
-    char digits[kInt64BufferSize];
-    size_t len = FormatInt64(static_cast<int64_t>(v), digits);
-    std::memcpy(buf, digits, len);
-    return len;
+    return FormatInt64(static_cast<int64_t>(v), buf);
   }
   // to_chars with a precision is specified to give what printf's "%.17g" gives in the C locale.
   auto result = std::to_chars(buf, buf + kDoubleBufferSize, v, std::chars_format::general, 17);
