@@ -28,6 +28,26 @@ void CommandTable::Add(CommandSpec spec) {
   specs_.push_back(std::move(owned));
 }
 
+void CommandTable::AddSimple(std::string_view group, std::string_view name, int arity,
+                             uint32_t flags, int first, int last, int step, std::string_view since,
+                             std::string_view summary, std::string_view syntax,
+                             CommandHandler handler, std::string_view complexity,
+                             KeyFinder key_finder) {
+  Add({.name = name,
+       .arity = arity,
+       .flags = flags,
+       .first_key = first,
+       .last_key = last,
+       .key_step = step,
+       .group = group,
+       .since = since,
+       .summary = summary,
+       .syntax = syntax,
+       .handler = handler,
+       .key_finder = key_finder,
+       .complexity = complexity});
+}
+
 const CommandSpec* CommandTable::Find(std::string_view name) const {
   char buf[kMaxCommandName];
   std::string_view lower = Lower(name, buf);

@@ -18,6 +18,12 @@ class CommandTable {
   CommandTable& operator=(const CommandTable&) = delete;
 
   void Add(CommandSpec spec);
+  // Adds a command of `group` in the shape most commands have: keys at the argument positions
+  // first..last by step (0, 0, 0: no keys, or `key_finder` finds them), no subcommands.
+  void AddSimple(std::string_view group, std::string_view name, int arity, uint32_t flags,
+                 int first, int last, int step, std::string_view since, std::string_view summary,
+                 std::string_view syntax, CommandHandler handler, std::string_view complexity,
+                 KeyFinder key_finder = nullptr);
   // Case-insensitive, without allocating.
   const CommandSpec* Find(std::string_view name) const;
   // The subcommand of a container command, case-insensitive, or nullptr.
@@ -30,7 +36,9 @@ class CommandTable {
 
   // Start-up work that needs the built server (before-sleep hooks, session hooks). Families add
   // these from their Register function; the server runs them once at the end of its constructor.
-  void AddStartupHook(std::function<void(Server&)> hook) { startup_hooks_.push_back(std::move(hook)); }
+  void AddStartupHook(std::function<void(Server&)> hook) {
+    startup_hooks_.push_back(std::move(hook));
+  }
   const std::vector<std::function<void(Server&)>>& startup_hooks() const { return startup_hooks_; }
   // Called by the dispatcher after every executed command with its duration (SLOWLOG).
   using CallObserver = std::function<void(const CommandContext& ctx, int64_t duration_us)>;

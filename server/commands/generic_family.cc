@@ -717,99 +717,33 @@ CommandSpec ObjectSubcommand(std::string_view name, std::string_view since,
 
 void AddExpireCommand(CommandTable& table, std::string_view name, std::string_view since,
                       std::string_view summary, std::string_view syntax, CommandHandler handler) {
-  table.Add({.name = name,
-             .arity = -3,
-             .flags = kCmdWrite | kCmdFast,
-             .first_key = 1,
-             .last_key = 1,
-             .key_step = 1,
-             .group = "generic",
-             .since = since,
-             .summary = summary,
-             .syntax = syntax,
-             .handler = handler,
-             .complexity = "O(1)"});
+  table.AddSimple("generic", name, -3, kCmdWrite | kCmdFast, 1, 1, 1, since, summary, syntax,
+                  handler, "O(1)");
 }
 
 void AddTtlCommand(CommandTable& table, std::string_view name, std::string_view since,
                    std::string_view summary, CommandHandler handler) {
-  table.Add({.name = name,
-             .arity = 2,
-             .flags = kCmdReadOnly | kCmdFast,
-             .first_key = 1,
-             .last_key = 1,
-             .key_step = 1,
-             .group = "generic",
-             .since = since,
-             .summary = summary,
-             .syntax = "key",
-             .handler = handler,
-             .complexity = "O(1)"});
+  table.AddSimple("generic", name, 2, kCmdReadOnly | kCmdFast, 1, 1, 1, since, summary, "key",
+                  handler, "O(1)");
 }
 
 }  // namespace
 
 void RegisterGenericFamily(CommandTable& table) {
-  table.Add({.name = "del",
-             .arity = -2,
-             .flags = kCmdWrite,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 1,
-             .group = "generic",
-             .since = "1.0.0",
-             .summary = "Deletes keys, answering how many existed.",
-             .syntax = "key [key ...]",
-             .handler = CmdDel,
-             .complexity = "O(N) where N is the number of keys that will be removed."});
-  table.Add({.name = "unlink",
-             .arity = -2,
-             .flags = kCmdWrite | kCmdFast,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 1,
-             .group = "generic",
-             .since = "4.0.0",
-             .summary = "Deletes keys like DEL; values are freed without delaying the reply.",
-             .syntax = "key [key ...]",
-             .handler = CmdDel,
-             .complexity = "O(1) for each key removed regardless of its size."});
-  table.Add({.name = "exists",
-             .arity = -2,
-             .flags = kCmdReadOnly | kCmdFast,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 1,
-             .group = "generic",
-             .since = "1.0.0",
-             .summary = "Counts how many of the given keys exist, repeated keys counting again.",
-             .syntax = "key [key ...]",
-             .handler = CmdExists,
-             .complexity = "O(N) where N is the number of keys to check."});
-  table.Add({.name = "touch",
-             .arity = -2,
-             .flags = kCmdReadOnly | kCmdFast,
-             .first_key = 1,
-             .last_key = -1,
-             .key_step = 1,
-             .group = "generic",
-             .since = "3.2.1",
-             .summary = "Marks keys as just accessed, answering how many exist.",
-             .syntax = "key [key ...]",
-             .handler = CmdTouch,
-             .complexity = "O(N) where N is the number of keys that will be touched."});
-  table.Add({.name = "type",
-             .arity = 2,
-             .flags = kCmdReadOnly | kCmdFast,
-             .first_key = 1,
-             .last_key = 1,
-             .key_step = 1,
-             .group = "generic",
-             .since = "1.0.0",
-             .summary = "Names the type of the value at a key, or none.",
-             .syntax = "key",
-             .handler = CmdType,
-             .complexity = "O(1)"});
+  auto add = [&](auto&&... args) { table.AddSimple("generic", args...); };
+  add("del", -2, kCmdWrite, 1, -1, 1, "1.0.0", "Deletes keys, answering how many existed.",
+      "key [key ...]", CmdDel, "O(N) where N is the number of keys that will be removed.");
+  add("unlink", -2, kCmdWrite | kCmdFast, 1, -1, 1, "4.0.0",
+      "Deletes keys like DEL; values are freed without delaying the reply.", "key [key ...]",
+      CmdDel, "O(1) for each key removed regardless of its size.");
+  add("exists", -2, kCmdReadOnly | kCmdFast, 1, -1, 1, "1.0.0",
+      "Counts how many of the given keys exist, repeated keys counting again.", "key [key ...]",
+      CmdExists, "O(N) where N is the number of keys to check.");
+  add("touch", -2, kCmdReadOnly | kCmdFast, 1, -1, 1, "3.2.1",
+      "Marks keys as just accessed, answering how many exist.", "key [key ...]", CmdTouch,
+      "O(N) where N is the number of keys that will be touched.");
+  add("type", 2, kCmdReadOnly | kCmdFast, 1, 1, 1, "1.0.0",
+      "Names the type of the value at a key, or none.", "key", CmdType, "O(1)");
   table.Add({.name = "keys",
              .arity = 2,
              .flags = kCmdReadOnly,
@@ -820,73 +754,25 @@ void RegisterGenericFamily(CommandTable& table) {
              .handler = CmdKeys,
              .complexity = "O(N) with N being the number of keys in the database.",
              .extra_acl = "@dangerous"});
-  table.Add({.name = "scan",
-             .arity = -2,
-             .flags = kCmdReadOnly,
-             .group = "generic",
-             .since = "2.8.0",
-             .summary = "Iterates over the keys of the database a batch at a time.",
-             .syntax = "cursor:integer [MATCH pattern] [COUNT count:integer] [TYPE type]",
-             .handler = CmdScan,
-             .complexity = "O(1) for every call. O(N) for a complete iteration."});
-  table.Add({.name = "randomkey",
-             .arity = 1,
-             .flags = kCmdReadOnly,
-             .group = "generic",
-             .since = "1.0.0",
-             .summary = "Answers a key picked at random.",
-             .syntax = "",
-             .handler = CmdRandomKey,
-             .complexity = "O(1)"});
-  table.Add({.name = "rename",
-             .arity = 3,
-             .flags = kCmdWrite,
-             .first_key = 1,
-             .last_key = 2,
-             .key_step = 1,
-             .group = "generic",
-             .since = "1.0.0",
-             .summary = "Gives a key a new name, replacing any key already under it.",
-             .syntax = "key newkey",
-             .handler = CmdRename,
-             .complexity = "O(1)"});
-  table.Add({.name = "renamenx",
-             .arity = 3,
-             .flags = kCmdWrite | kCmdFast,
-             .first_key = 1,
-             .last_key = 2,
-             .key_step = 1,
-             .group = "generic",
-             .since = "1.0.0",
-             .summary = "Gives a key a new name only if that name is free.",
-             .syntax = "key newkey",
-             .handler = CmdRenameNx,
-             .complexity = "O(1)"});
-  table.Add({.name = "copy",
-             .arity = -3,
-             .flags = kCmdWrite | kCmdDenyOom,
-             .first_key = 1,
-             .last_key = 2,
-             .key_step = 1,
-             .group = "generic",
-             .since = "6.2.0",
-             .summary = "Copies the value of a key to another key, possibly in another database.",
-             .syntax = "source destination [DB destination-db:integer] [REPLACE]",
-             .handler = CmdCopy,
-             .complexity = "O(N) worst case for collections, where N is the number of nested "
-                           "items. O(1) for string values."});
-  table.Add({.name = "move",
-             .arity = 3,
-             .flags = kCmdWrite | kCmdFast,
-             .first_key = 1,
-             .last_key = 1,
-             .key_step = 1,
-             .group = "generic",
-             .since = "1.0.0",
-             .summary = "Moves a key to another database unless the key exists there.",
-             .syntax = "key db:integer",
-             .handler = CmdMove,
-             .complexity = "O(1)"});
+  add("scan", -2, kCmdReadOnly, 0, 0, 0, "2.8.0",
+      "Iterates over the keys of the database a batch at a time.",
+      "cursor:integer [MATCH pattern] [COUNT count:integer] [TYPE type]", CmdScan,
+      "O(1) for every call. O(N) for a complete iteration.");
+  add("randomkey", 1, kCmdReadOnly, 0, 0, 0, "1.0.0", "Answers a key picked at random.", "",
+      CmdRandomKey, "O(1)");
+  add("rename", 3, kCmdWrite, 1, 2, 1, "1.0.0",
+      "Gives a key a new name, replacing any key already under it.", "key newkey", CmdRename,
+      "O(1)");
+  add("renamenx", 3, kCmdWrite | kCmdFast, 1, 2, 1, "1.0.0",
+      "Gives a key a new name only if that name is free.", "key newkey", CmdRenameNx, "O(1)");
+  add("copy", -3, kCmdWrite | kCmdDenyOom, 1, 2, 1, "6.2.0",
+      "Copies the value of a key to another key, possibly in another database.",
+      "source destination [DB destination-db:integer] [REPLACE]", CmdCopy,
+      "O(N) worst case for collections, where N is the number of nested items. O(1) for string "
+      "values.");
+  add("move", 3, kCmdWrite | kCmdFast, 1, 1, 1, "1.0.0",
+      "Moves a key to another database unless the key exists there.", "key db:integer", CmdMove,
+      "O(1)");
   table.Add({.name = "dbsize",
              .arity = 1,
              .flags = kCmdReadOnly | kCmdFast,
@@ -928,20 +814,10 @@ void RegisterGenericFamily(CommandTable& table) {
              .complexity = "O(N) where N is the count of clients watching or blocking on keys "
                            "from both databases.",
              .extra_acl = "@keyspace @dangerous"});
-  table.Add({.name = "dump",
-             .arity = 2,
-             .flags = kCmdReadOnly,
-             .first_key = 1,
-             .last_key = 1,
-             .key_step = 1,
-             .group = "generic",
-             .since = "2.6.0",
-             .summary = "Serializes the value at a key into a payload RESTORE accepts.",
-             .syntax = "key",
-             .handler = CmdDump,
-             .complexity = "O(1) to access the key and additional O(N*M) to serialize it, where "
-                           "N is the number of Sluice objects composing the value and M their "
-                           "average size."});
+  add("dump", 2, kCmdReadOnly, 1, 1, 1, "2.6.0",
+      "Serializes the value at a key into a payload RESTORE accepts.", "key", CmdDump,
+      "O(1) to access the key and additional O(N*M) to serialize it, where N is the number of "
+      "Sluice objects composing the value and M their average size.");
   table.Add({.name = "restore",
              .arity = -4,
              .flags = kCmdWrite | kCmdDenyOom,
@@ -1002,18 +878,8 @@ void RegisterGenericFamily(CommandTable& table) {
                 "Answers the unix time in seconds at which a key expires.", CmdExpireTime);
   AddTtlCommand(table, "pexpiretime", "7.0.0",
                 "Answers the unix time in milliseconds at which a key expires.", CmdPExpireTime);
-  table.Add({.name = "persist",
-             .arity = 2,
-             .flags = kCmdWrite | kCmdFast,
-             .first_key = 1,
-             .last_key = 1,
-             .key_step = 1,
-             .group = "generic",
-             .since = "2.2.0",
-             .summary = "Removes a key's expiry.",
-             .syntax = "key",
-             .handler = CmdPersist,
-             .complexity = "O(1)"});
+  add("persist", 2, kCmdWrite | kCmdFast, 1, 1, 1, "2.2.0", "Removes a key's expiry.", "key",
+      CmdPersist, "O(1)");
 }
 
 }  // namespace sluice

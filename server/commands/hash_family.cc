@@ -420,21 +420,8 @@ void WatchHashLimits(Server& server) {
 void RegisterHashFamily(CommandTable& table) {
   RegisterSerializer(ObjType::kHash, DumpHash, LoadHash);
   table.AddStartupHook(WatchHashLimits);
-  auto add = [&](std::string_view name, int arity, uint32_t flags, std::string_view since,
-                 std::string_view summary, std::string_view syntax, CommandHandler handler,
-                 std::string_view complexity) {
-    table.Add({.name = name,
-               .arity = arity,
-               .flags = flags,
-               .first_key = 1,
-               .last_key = 1,
-               .key_step = 1,
-               .group = "hash",
-               .since = since,
-               .summary = summary,
-               .syntax = syntax,
-               .handler = handler,
-               .complexity = complexity});
+  auto add = [&](std::string_view name, int arity, uint32_t flags, auto&&... rest) {
+    table.AddSimple("hash", name, arity, flags, 1, 1, 1, rest...);
   };
   constexpr uint32_t kW = kCmdWrite | kCmdDenyOom | kCmdFast;
   constexpr uint32_t kRFast = kCmdReadOnly | kCmdFast;

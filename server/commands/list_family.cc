@@ -637,22 +637,7 @@ void RegisterListFamily(CommandTable& table) {
       QuickList::SetDefaultFill(std::stoi(p.value));
     });
   });
-  auto add = [&](std::string_view name, int arity, uint32_t flags, int first, int last, int step,
-                 std::string_view since, std::string_view summary, std::string_view syntax,
-                 CommandHandler handler, std::string_view complexity) {
-    table.Add({.name = name,
-               .arity = arity,
-               .flags = flags,
-               .first_key = first,
-               .last_key = last,
-               .key_step = step,
-               .group = "list",
-               .since = since,
-               .summary = summary,
-               .syntax = syntax,
-               .handler = handler,
-               .complexity = complexity});
-  };
+  auto add = [&](auto&&... args) { table.AddSimple("list", args...); };
   constexpr uint32_t kW = kCmdWrite | kCmdDenyOom | kCmdFast;
   constexpr uint32_t kWDel = kCmdWrite | kCmdFast;
   constexpr uint32_t kR = kCmdReadOnly;

@@ -575,20 +575,8 @@ void RewriteQueue(std::string_view key, const Object& obj, AofWriter& out) {
 void RegisterQueueAdminCommands(CommandTable& table) {
   RegisterAofRewriter(ObjType::kQueue, RewriteQueue);
   RegisterSerializer(ObjType::kQueue, DumpQueue, LoadQueue);
-  auto add = [&](std::string_view name, int arity, uint32_t flags, std::string_view summary,
-                 std::string_view syntax, CommandHandler handler, std::string_view complexity) {
-    table.Add({.name = name,
-               .arity = arity,
-               .flags = flags,
-               .first_key = 1,
-               .last_key = 1,
-               .key_step = 1,
-               .group = "queue",
-               .since = "1.0.0",
-               .summary = summary,
-               .syntax = syntax,
-               .handler = handler,
-               .complexity = complexity});
+  auto add = [&](std::string_view name, int arity, uint32_t flags, auto&&... rest) {
+    table.AddSimple("queue", name, arity, flags, 1, 1, 1, "1.0.0", rest...);
   };
   add("qcreate", -2, kCmdWrite | kCmdDenyOom, "Creates a queue with the given options.",
       "key [VISIBILITY ms:integer] [MAXDELIVERIES count:integer] [DEADLETTER dead-letter-queue] "

@@ -508,20 +508,8 @@ void CmdQLen(CommandContext& ctx) {
 void RegisterQueueFamily(CommandTable& table) {
   table.AddStartupHook(
       [](Server& server) { server.Attach(std::make_shared<QueueService>(server)); });
-  auto add = [&](std::string_view name, int arity, uint32_t flags, std::string_view summary,
-                 std::string_view syntax, CommandHandler handler, std::string_view complexity) {
-    table.Add({.name = name,
-               .arity = arity,
-               .flags = flags,
-               .first_key = 1,
-               .last_key = 1,
-               .key_step = 1,
-               .group = "queue",
-               .since = "1.0.0",
-               .summary = summary,
-               .syntax = syntax,
-               .handler = handler,
-               .complexity = complexity});
+  auto add = [&](std::string_view name, int arity, uint32_t flags, auto&&... rest) {
+    table.AddSimple("queue", name, arity, flags, 1, 1, 1, "1.0.0", rest...);
   };
   add("qpush", -3, kCmdWrite | kCmdDenyOom | kCmdFast,
       "Adds a message to a queue, creating the queue if needed, and replies its ID.",

@@ -502,20 +502,8 @@ void RegisterSetFamily(CommandTable& table) {
   RegisterSerializer(ObjType::kSet, DumpSet, LoadSet);
   table.AddStartupHook(WatchSetLimits);
   auto add = [&](std::string_view name, int arity, uint32_t flags, int first, int last,
-                 std::string_view since, std::string_view summary, std::string_view syntax,
-                 CommandHandler handler, std::string_view complexity) {
-    table.Add({.name = name,
-               .arity = arity,
-               .flags = flags,
-               .first_key = first,
-               .last_key = last,
-               .key_step = 1,
-               .group = "set",
-               .since = since,
-               .summary = summary,
-               .syntax = syntax,
-               .handler = handler,
-               .complexity = complexity});
+                 auto&&... rest) {
+    table.AddSimple("set", name, arity, flags, first, last, 1, rest...);
   };
   constexpr uint32_t kW = kCmdWrite | kCmdDenyOom | kCmdFast;
   constexpr uint32_t kRFast = kCmdReadOnly | kCmdFast;

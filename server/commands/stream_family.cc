@@ -1514,22 +1514,7 @@ void CmdXInfoHelp(CommandContext& ctx) {
 
 void RegisterStreamFamily(CommandTable& table) {
   RegisterSerializer(ObjType::kStream, DumpStream, LoadStream);
-  auto add = [&](std::string_view name, int arity, uint32_t flags, int first, int last, int step,
-                 std::string_view since, std::string_view summary, std::string_view syntax,
-                 CommandHandler handler, std::string_view complexity) {
-    table.Add({.name = name,
-               .arity = arity,
-               .flags = flags,
-               .first_key = first,
-               .last_key = last,
-               .key_step = step,
-               .group = "stream",
-               .since = since,
-               .summary = summary,
-               .syntax = syntax,
-               .handler = handler,
-               .complexity = complexity});
-  };
+  auto add = [&](auto&&... args) { table.AddSimple("stream", args...); };
   add("xadd", -5, kCmdWrite | kCmdDenyOom | kCmdFast, 1, 1, 1, "5.0.0",
       "Appends an entry to a stream, creating the stream if needed.",
       "key [NOMKSTREAM] [<MAXLEN | MINID> [= | ~] threshold [LIMIT count:integer]] <* | id> "

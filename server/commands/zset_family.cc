@@ -1292,22 +1292,8 @@ void RegisterZSetFamily(CommandTable& table) {
   RegisterAofRewriter(ObjType::kZSet, RewriteZSet);
   table.AddStartupHook(WatchZSetLimits);
   auto add = [&](std::string_view name, int arity, uint32_t flags, int first, int last,
-                 std::string_view since, std::string_view summary, std::string_view syntax,
-                 CommandHandler handler, std::string_view complexity,
-                 KeyFinder key_finder = nullptr) {
-    table.Add({.name = name,
-               .arity = arity,
-               .flags = flags,
-               .first_key = first,
-               .last_key = last,
-               .key_step = first > 0 ? 1 : 0,
-               .group = "sorted-set",
-               .since = since,
-               .summary = summary,
-               .syntax = syntax,
-               .handler = handler,
-               .key_finder = key_finder,
-               .complexity = complexity});
+                 auto&&... rest) {
+    table.AddSimple("sorted-set", name, arity, flags, first, last, first > 0 ? 1 : 0, rest...);
   };
   constexpr uint32_t kR = kCmdReadOnly;
   constexpr uint32_t kRFast = kCmdReadOnly | kCmdFast;
