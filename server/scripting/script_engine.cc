@@ -919,6 +919,7 @@ bool Engine::CompileEval(std::string_view body, const std::string& sha, std::str
     *error = "ERR Error compiling script (new function): " + message;
     return false;
   }
+  BindToRealGlobalsIfReadOnly(eval_lua_);
   EvalScript script;
   script.body.assign(body);
   script.flags = flags;
