@@ -404,17 +404,17 @@ lua_State* Engine::NewEvalState() {
       {nullptr, nullptr},
   };
   lua_State* L = NewSandboxedState(VmKind::kEval, {kRuntime, nullptr, kRedisCompatVersion}, this);
-  eval_handler_ref_ = RefErrorHandler(L);
   PushRealGlobals(L);
   globals_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushliteral(L, "KEYS");
   keys_name_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushliteral(L, "ARGV");
   argv_name_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_newtable(L);
-  reused_keys_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_newtable(L);
-  reused_argv_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_settop(L, 0);
+  lua_newtable(L);                           // kReusedKeysSlot
+  lua_newtable(L);                           // kReusedArgvSlot
+  lua_pushcfunction(L, ScriptErrorHandler);  // kEvalHandlerSlot
+  static_assert(kReusedKeysSlot == 1 && kReusedArgvSlot == 2 && kEvalHandlerSlot == 3);
   reused_keys_size_ = 0;
   reused_argv_size_ = 0;
   reused_installed_ = false;
@@ -820,37 +820,39 @@ void Engine::PushArray(lua_State* L, ArgList items) {
   }
 }
 
-void Engine::RefillArray(lua_State* L, int ref, size_t* size, ArgList items) {
-  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+void Engine::RefillArray(lua_State* L, int slot, size_t* size, ArgList items) {
   for (size_t i = 0; i < items.size(); ++i) {
     lua_pushlstring(L, items[i].data(), items[i].size());
-    lua_rawseti(L, -2, static_cast<int>(i + 1));
+    lua_rawseti(L, slot, static_cast<int>(i + 1));
   }
   for (size_t i = items.size(); i < *size; ++i) {
     lua_pushnil(L);
-    lua_rawseti(L, -2, static_cast<int>(i + 1));
+    lua_rawseti(L, slot, static_cast<int>(i + 1));
   }
   *size = items.size();
-  lua_pop(L, 1);
 }
 
 void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
   lua_State* L = run.L;
   int function_index = lua_gettop(L) - nargs;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, L == eval_lua_ ? eval_handler_ref_ : functions_handler_ref_);
-  lua_insert(L, function_index);
-  int handler_index = function_index;
+  int base = function_index - 1;  // the stack as it was before the call
+  int handler_index = kEvalHandlerSlot;
+  if (L != eval_lua_) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, functions_handler_ref_);
+    lua_insert(L, function_index);
+    handler_index = function_index;
+  }
   run.caller = &ctx.session;
   run.db = ctx.session.db_index();
   run.start_ms = NowMs();
   int64_t previous_pin = server_.pinned_clock();
   if (previous_pin < 0) server_.PinClock(server_.now_ms());
   run_ = &run;
-  if (*busy_threshold_ > 0 || hook_observer_) {
-    lua_sethook(L, CountHook, LUA_MASKCOUNT, kHookInstructions);
-  }
+  bool hooked = *busy_threshold_ > 0 || hook_observer_;
+  if (hooked) lua_sethook(L, CountHook, LUA_MASKCOUNT, kHookInstructions);
   int status = lua_pcall(L, nargs, 1, handler_index);
-  lua_sethook(L, nullptr, 0, 0);
+  // CountHook may have swapped in a line hook for a script it stopped; either way it goes.
+  if (hooked) lua_sethook(L, nullptr, 0, 0);
   run_ = nullptr;
   server_.PinClock(previous_pin);
   LeaveBusy(run);
@@ -874,7 +876,7 @@ void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
     ctx.reply.Error("ERR Error running script " + std::string(run.name) + ", " +
                     std::string(text != nullptr ? text : "execution failure").substr(0, 100));
   }
-  lua_settop(L, handler_index - 1);
+  lua_settop(L, base);
   // Scripts allocate freely. Lua collects incrementally as it allocates; an extra step every
   // kGcPeriod calls keeps a busy script cache from growing between its own cycles, and costs
   // far less than a step after each call. The step is sized by how much the heap grew since
@@ -973,8 +975,8 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   lua_State* L = eval_lua_;
   size_t nk = static_cast<size_t>(numkeys);
   if (script.reads_args_only) {
-    RefillArray(L, reused_keys_ref_, &reused_keys_size_, ctx.args.subspan(3, nk));
-    RefillArray(L, reused_argv_ref_, &reused_argv_size_, ctx.args.subspan(3 + nk));
+    RefillArray(L, kReusedKeysSlot, &reused_keys_size_, ctx.args.subspan(3, nk));
+    RefillArray(L, kReusedArgvSlot, &reused_argv_size_, ctx.args.subspan(3 + nk));
   }
   // The globals change only when the script differs in kind from the last one: either the
   // reused tables, or new ones. The real globals have no __newindex: a raw set is what
@@ -983,14 +985,14 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref_);
     lua_rawgeti(L, LUA_REGISTRYINDEX, keys_name_ref_);
     if (script.reads_args_only) {
-      lua_rawgeti(L, LUA_REGISTRYINDEX, reused_keys_ref_);
+      lua_pushvalue(L, kReusedKeysSlot);
     } else {
       PushArray(L, ctx.args.subspan(3, nk));
     }
     lua_rawset(L, -3);
     lua_rawgeti(L, LUA_REGISTRYINDEX, argv_name_ref_);
     if (script.reads_args_only) {
-      lua_rawgeti(L, LUA_REGISTRYINDEX, reused_argv_ref_);
+      lua_pushvalue(L, kReusedArgvSlot);
     } else {
       PushArray(L, ctx.args.subspan(3 + nk));
     }
