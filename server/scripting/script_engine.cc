@@ -942,33 +942,38 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     sha = Sha1Hex(ctx.arg(1));
     key = sha;
   }
-  auto it = scripts_.find(key);
-  // Clients send SHA1s in lower case almost always; fold only when the name is not found.
-  if (it == scripts_.end() && by_sha &&
-      std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    sha = Lower(key);
-    it = scripts_.find(sha);
-  }
-  if (it == scripts_.end()) {
-    if (by_sha) {
-      ctx.reply.Error("NOSCRIPT No matching script. Please use EVAL.");
-      return;
+  std::pair<const std::string, EvalScript>* entry = last_script_;
+  if (entry == nullptr || entry->first != key) {
+    auto it = scripts_.find(key);
+    // Clients send SHA1s in lower case almost always; fold only when the name is not found.
+    if (it == scripts_.end() && by_sha &&
+        std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      sha = Lower(key);
+      it = scripts_.find(sha);
     }
-    std::string error;
-    if (!CompileEval(ctx.arg(1), sha, &error)) {
-      ctx.reply.Error(error);
-      return;
+    if (it == scripts_.end()) {
+      if (by_sha) {
+        ctx.reply.Error("NOSCRIPT No matching script. Please use EVAL.");
+        return;
+      }
+      std::string error;
+      if (!CompileEval(ctx.arg(1), sha, &error)) {
+        ctx.reply.Error(error);
+        return;
+      }
+      it = scripts_.find(sha);
     }
-    it = scripts_.find(sha);
+    entry = &*it;
+    last_script_ = entry;
   }
-  const EvalScript& script = it->second;
+  const EvalScript& script = entry->second;
   if (read_only && !(script.flags & kScriptNoShebang) && !(script.flags & kScriptNoWrites)) {
     ctx.reply.Error("ERR Can not execute a script with write flag using *_ro command.");
     return;
   }
   Run run;
   run.is_eval = true;
-  run.name = it->first;
+  run.name = entry->first;
   run.command = ctx.args;
   run.L = eval_lua_;
   run.read_only = read_only || (script.flags & kScriptNoWrites);
@@ -1163,6 +1168,7 @@ bool Engine::LoadScript(std::string_view body, std::string* sha, std::string* er
 bool Engine::ScriptExists(std::string_view sha) const { return scripts_.count(Lower(sha)) != 0; }
 
 void Engine::FlushScripts() {
+  last_script_ = nullptr;
   scripts_.clear();
   lua_close(eval_lua_);
   eval_lua_ = NewEvalState();

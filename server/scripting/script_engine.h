@@ -191,6 +191,10 @@ class Engine {
   lua_State* functions_lua_ = nullptr;
   // EVALSHA looks scripts up by the SHA1 it was given, without copying it.
   std::unordered_map<std::string, EvalScript, StringHash, std::equal_to<>> scripts_;
+  // The script the last EVAL or EVALSHA ran: clients call the same one over and over, and
+  // comparing 40 characters costs less than hashing them. Scripts leave the cache only all at
+  // once (SCRIPT FLUSH), which clears this too.
+  std::pair<const std::string, EvalScript>* last_script_ = nullptr;
   std::map<std::string, Library, std::less<>> libraries_;
   // Lowercased function name -> library name.
   std::unordered_map<std::string, std::string> functions_;

@@ -706,7 +706,8 @@ TEST_F(ScriptingTest, ScriptCache) {
   EXPECT_EQ(exists[1], 0);
   // EVAL caches what it runs.
   Eval("return 2");
-  EXPECT_EQ(Run({"EVALSHA", Run({"SCRIPT", "LOAD", "return 2"}).str, "0"}), 2);
+  std::string sha2 = Run({"SCRIPT", "LOAD", "return 2"}).str;
+  EXPECT_EQ(Run({"EVALSHA", sha2, "0"}), 2);
   EXPECT_TRUE(IsError(Run({"SCRIPT", "LOAD", "x y"}),
                       "ERR Error compiling script (new function): user_script:1: '=' expected "
                       "near 'y'"));
@@ -714,6 +715,11 @@ TEST_F(ScriptingTest, ScriptCache) {
       IsError(Run({"SCRIPT", "FLUSH", "foo"}), "ERR SCRIPT FLUSH only support SYNC|ASYNC option"));
   EXPECT_EQ(Run({"SCRIPT", "FLUSH", "ASYNC"}), "OK");
   EXPECT_EQ(Run({"SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"})[0], 0);
+  // The script that ran last is forgotten with the others.
+  EXPECT_TRUE(
+      IsError(Run({"EVALSHA", sha2, "0"}), "NOSCRIPT No matching script. Please use EVAL."));
+  EXPECT_EQ(Eval("return 2"), 2);
+  EXPECT_EQ(Run({"EVALSHA", sha2, "0"}), 2);
   EXPECT_EQ(Run({"SCRIPT", "FLUSH"}), "OK");
   EXPECT_TRUE(IsError(Run({"SCRIPT", "KILL"}), "NOTBUSY No scripts in execution right now."));
   EXPECT_TRUE(IsError(Run({"FUNCTION", "KILL"}), "NOTBUSY No scripts in execution right now."));
