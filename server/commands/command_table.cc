@@ -10,10 +10,13 @@ namespace {
 constexpr size_t kMaxCommandName = 64;
 
 // Lower-cases into a stack buffer; returns an empty view when the name is too long to be ours.
+// ASCII only, as the "C" locale's tolower (the server never sets another), without a call per
+// character: every command goes through here.
 std::string_view Lower(std::string_view name, char* buf) {
   if (name.size() > kMaxCommandName) return {};
   for (size_t i = 0; i < name.size(); ++i) {
-    buf[i] = static_cast<char>(tolower(static_cast<unsigned char>(name[i])));
+    char c = name[i];
+    buf[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
   }
   return {buf, name.size()};
 }

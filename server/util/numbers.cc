@@ -127,6 +127,18 @@ bool ParseLongDouble(std::string_view s, long double* out) {
 }
 
 size_t FormatUint64(uint64_t v, char* buf) {
+  // Lengths and counts in replies and log records are mostly one or two digits: no buffer to copy.
+  if (v < 10) {
+    buf[0] = static_cast<char>('0' + v);
+    buf[1] = '\0';
+    return 1;
+  }
+  if (v < 100) {
+    buf[0] = kDigitPairs[v * 2];
+    buf[1] = kDigitPairs[v * 2 + 1];
+    buf[2] = '\0';
+    return 2;
+  }
   char tmp[kInt64BufferSize];
   char* p = tmp + sizeof(tmp);
   while (v >= 100) {
