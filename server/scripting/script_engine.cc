@@ -857,7 +857,7 @@ void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
   server_.PinClock(previous_pin);
   LeaveBusy(run);
   if (status == 0) {
-    WriteLuaValue(L, -1, ctx.reply, run.resp);
+    WriteScriptResult(L, -1, ctx.reply, run.resp);
   } else if (lua_istable(L, -1)) {
     int error = lua_gettop(L);
     std::string message = "ERR unknown error";
