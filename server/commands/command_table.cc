@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace sluice {
@@ -29,9 +31,27 @@ void CommandTable::Add(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   by_name_[owned->name] = owned.get();
   specs_.push_back(std::move(owned));
+  for (NameCacheEntry& entry : name_cache_) entry = NameCacheEntry();
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
+  if (name.empty() || name.size() > sizeof(NameCacheEntry::name)) return FindFolded(name);
+  uint32_t hash = 2166136261u;  // FNV-1a: the few names in use rarely share a slot
+  for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
+  NameCacheEntry& entry = name_cache_[hash % kNameCacheSize];
+  if (entry.len == name.size() && memcmp(entry.name, name.data(), name.size()) == 0) {
+    return entry.spec;
+  }
+  const CommandSpec* spec = FindFolded(name);
+  if (spec != nullptr) {
+    entry.len = static_cast<uint8_t>(name.size());
+    memcpy(entry.name, name.data(), name.size());
+    entry.spec = spec;
+  }
+  return spec;
+}
+
+const CommandSpec* CommandTable::FindFolded(std::string_view name) const {
   char buf[kMaxCommandName];
   std::string_view lower = Lower(name, buf);
   if (lower.empty()) return nullptr;

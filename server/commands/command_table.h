@@ -60,6 +60,18 @@ class CommandTable {
   std::vector<CallObserver> call_observers_;
   std::vector<std::unique_ptr<CommandSpec>> specs_;
   std::unordered_map<std::string_view, const CommandSpec*> by_name_;
+  // Every request names its command, and clients spell the same few names the same way over
+  // and over: Find first looks the name up as spelled (case included) in a small direct-mapped
+  // cache, which costs less than folding and hashing it into by_name_. Unknown names are not
+  // cached, so they cannot evict real ones; Add empties it.
+  struct NameCacheEntry {
+    uint8_t len = 0;  // 0: empty
+    char name[23];
+    const CommandSpec* spec = nullptr;
+  };
+  static constexpr size_t kNameCacheSize = 64;
+  mutable NameCacheEntry name_cache_[kNameCacheSize];
+  const CommandSpec* FindFolded(std::string_view name) const;
   std::unordered_map<const CommandSpec*, CommandStats> stats_;
   struct StatsCacheEntry {
     const CommandSpec* spec = nullptr;

@@ -449,30 +449,6 @@ lua_State* Engine::NewFunctionsState() {
 
 int64_t Engine::NowMs() const { return server_.now_us() / 1000; }
 
-const CommandSpec* Engine::FindCommandCached(std::string_view name) {
-  const CommandTable& table = server_.commands();
-  if (command_cache_table_size_ != table.all().size()) {
-    for (CommandCacheEntry& e : command_cache_) e = CommandCacheEntry();
-    command_cache_table_size_ = table.all().size();
-  }
-  if (name.empty() || name.size() > sizeof(CommandCacheEntry::name)) return table.Find(name);
-  uint32_t hash = 2166136261u;  // FNV-1a: the few names of a script rarely share a slot
-  for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
-  size_t slot = hash % kCommandCacheSize;
-  CommandCacheEntry& entry = command_cache_[slot];
-  if (entry.len == name.size() && memcmp(entry.name, name.data(), name.size()) == 0) {
-    return entry.spec;
-  }
-  const CommandSpec* spec = table.Find(name);
-  // Unknown names are not cached: they are errors, and a script should not evict real ones.
-  if (spec != nullptr) {
-    entry.len = static_cast<uint8_t>(name.size());
-    memcpy(entry.name, name.data(), name.size());
-    entry.spec = spec;
-  }
-  return spec;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The redis.* API
 
@@ -520,7 +496,7 @@ int Engine::DoCall(lua_State* L, bool raise) {
       return fail("ERR Lua redis lib command arguments must be strings or integers");
     }
   }
-  const CommandSpec* spec = FindCommandCached(args[0]);
+  const CommandSpec* spec = server_.commands().Find(args[0]);
   if (spec != nullptr && spec->is_container()) {
     bool runs_alone = spec->handler != nullptr && spec->CheckArity(args.size());
     if (args.size() >= 2) {

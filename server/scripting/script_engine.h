@@ -226,18 +226,6 @@ class Engine {
   bool reused_installed_ = false;
   // busy-reply-threshold, followed through CONFIG SET (shared: the config may outlive us).
   std::shared_ptr<int64_t> busy_threshold_ = std::make_shared<int64_t>(0);
-  // redis.call's command names as scripts spell them (exactly, case included) -> their
-  // top-level spec: scripts name the same few commands over and over. Direct-mapped; a miss
-  // falls back to the command table. Reset when the table's size changes.
-  struct CommandCacheEntry {
-    uint8_t len = 0;  // 0: empty
-    char name[23];
-    const CommandSpec* spec = nullptr;
-  };
-  static constexpr size_t kCommandCacheSize = 64;
-  CommandCacheEntry command_cache_[kCommandCacheSize];
-  size_t command_cache_table_size_ = 0;
-  const CommandSpec* FindCommandCached(std::string_view name);
   std::vector<std::string> call_numbers_;
   std::vector<std::string_view> call_args_;
   std::unique_ptr<Session> hook_session_;  // ... and in queue hooks
