@@ -36,9 +36,14 @@ void CommandTable::Add(CommandSpec spec) {
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
   if (name.empty() || name.size() > sizeof(NameCacheEntry::name)) return FindFolded(name);
-  uint32_t hash = 2166136261u;  // FNV-1a: the few names in use rarely share a slot
-  for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
-  NameCacheEntry& entry = name_cache_[hash % kNameCacheSize];
+  // The length and the first two and last two characters, mixed by a multiplicative hash, tell
+  // the few names in use apart; two sharing a slot only cost each other a miss.
+  const size_t n = name.size();
+  auto at = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(name[i])); };
+  uint32_t mix = at(0) | at(n > 1 ? 1 : 0) << 8 | at(n > 1 ? n - 2 : 0) << 16 | at(n - 1) << 24;
+  mix = (mix ^ static_cast<uint32_t>(n)) * 2654435761u;
+  static_assert(kNameCacheSize == 64);
+  NameCacheEntry& entry = name_cache_[mix >> 26];
   if (entry.len == name.size() && memcmp(entry.name, name.data(), name.size()) == 0) {
     return entry.spec;
   }
