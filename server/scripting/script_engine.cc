@@ -872,7 +872,10 @@ namespace {
 
 // numkeys of EVAL / FCALL: replies the error itself.
 bool ParseNumkeys(CommandContext& ctx, const char* not_integer, int64_t* numkeys) {
-  if (!ParseInt64(ctx.arg(2), numkeys)) {
+  std::string_view arg = ctx.arg(2);
+  if (arg.size() == 1 && arg[0] >= '0' && arg[0] <= '9') {
+    *numkeys = arg[0] - '0';  // the usual numkeys, read as ParseInt64 would
+  } else if (!ParseInt64(arg, numkeys)) {
     ctx.reply.Error(not_integer);
     return false;
   }
