@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace sluice {
@@ -10,10 +12,13 @@ namespace {
 constexpr size_t kMaxCommandName = 64;
 
 // Lower-cases into a stack buffer; returns an empty view when the name is too long to be ours.
+// ASCII only, as the "C" locale's tolower (the server never sets another), without a call per
+// character: every command goes through here.
 std::string_view Lower(std::string_view name, char* buf) {
   if (name.size() > kMaxCommandName) return {};
   for (size_t i = 0; i < name.size(); ++i) {
-    buf[i] = static_cast<char>(tolower(static_cast<unsigned char>(name[i])));
+    char c = name[i];
+    buf[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
   }
   return {buf, name.size()};
 }
@@ -26,6 +31,7 @@ void CommandTable::Add(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   by_name_[owned->name] = owned.get();
   specs_.push_back(std::move(owned));
+  for (NameCacheEntry& entry : name_cache_) entry = NameCacheEntry();
 }
 
 void CommandTable::AddSimple(std::string_view group, std::string_view name, int arity,
@@ -49,6 +55,28 @@ void CommandTable::AddSimple(std::string_view group, std::string_view name, int 
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
+  if (name.empty() || name.size() > sizeof(NameCacheEntry::name)) return FindFolded(name);
+  // The length and the first two and last two characters, mixed by a multiplicative hash, tell
+  // the few names in use apart; two sharing a slot only cost each other a miss.
+  const size_t n = name.size();
+  auto at = [&](size_t i) { return static_cast<uint32_t>(static_cast<unsigned char>(name[i])); };
+  uint32_t mix = at(0) | at(n > 1 ? 1 : 0) << 8 | at(n > 1 ? n - 2 : 0) << 16 | at(n - 1) << 24;
+  mix = (mix ^ static_cast<uint32_t>(n)) * 2654435761u;
+  static_assert(kNameCacheSize == 64);
+  NameCacheEntry& entry = name_cache_[mix >> 26];
+  if (entry.len == name.size() && memcmp(entry.name, name.data(), name.size()) == 0) {
+    return entry.spec;
+  }
+  const CommandSpec* spec = FindFolded(name);
+  if (spec != nullptr) {
+    entry.len = static_cast<uint8_t>(name.size());
+    memcpy(entry.name, name.data(), name.size());
+    entry.spec = spec;
+  }
+  return spec;
+}
+
+const CommandSpec* CommandTable::FindFolded(std::string_view name) const {
   char buf[kMaxCommandName];
   std::string_view lower = Lower(name, buf);
   if (lower.empty()) return nullptr;

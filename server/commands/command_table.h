@@ -1,6 +1,7 @@
 // The registry of every command, filled by each family's Register function at start-up.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -30,9 +31,22 @@ class CommandTable {
   static const CommandSpec* FindSubcommand(const CommandSpec& container, std::string_view name);
 
   const std::vector<std::unique_ptr<CommandSpec>>& all() const { return specs_; }
-  CommandStats& stats(const CommandSpec& spec) { return stats_[&spec]; }
+  // Every command run comes here: a small direct-mapped cache of the map's entries (which keep
+  // their addresses until the map is cleared) saves hashing into it.
+  CommandStats& stats(const CommandSpec& spec) {
+    StatsCacheEntry& entry =
+        stats_cache_[(reinterpret_cast<uintptr_t>(&spec) / sizeof(CommandSpec)) % kStatsCacheSize];
+    if (entry.spec != &spec) {
+      entry.spec = &spec;
+      entry.stats = &stats_[&spec];
+    }
+    return *entry.stats;
+  }
   const std::unordered_map<const CommandSpec*, CommandStats>& all_stats() const { return stats_; }
-  void ResetStats() { stats_.clear(); }
+  void ResetStats() {
+    stats_.clear();
+    for (StatsCacheEntry& entry : stats_cache_) entry = StatsCacheEntry();
+  }
 
   // Start-up work that needs the built server (before-sleep hooks, session hooks). Families add
   // these from their Register function; the server runs them once at the end of its constructor.
@@ -52,7 +66,25 @@ class CommandTable {
   std::vector<CallObserver> call_observers_;
   std::vector<std::unique_ptr<CommandSpec>> specs_;
   std::unordered_map<std::string_view, const CommandSpec*> by_name_;
+  // Every request names its command, and clients spell the same few names the same way over
+  // and over: Find first looks the name up as spelled (case included) in a small direct-mapped
+  // cache, which costs less than folding and hashing it into by_name_. Unknown names are not
+  // cached, so they cannot evict real ones; Add empties it.
+  struct NameCacheEntry {
+    uint8_t len = 0;  // 0: empty
+    char name[23];
+    const CommandSpec* spec = nullptr;
+  };
+  static constexpr size_t kNameCacheSize = 64;
+  mutable NameCacheEntry name_cache_[kNameCacheSize];
+  const CommandSpec* FindFolded(std::string_view name) const;
   std::unordered_map<const CommandSpec*, CommandStats> stats_;
+  struct StatsCacheEntry {
+    const CommandSpec* spec = nullptr;
+    CommandStats* stats = nullptr;
+  };
+  static constexpr size_t kStatsCacheSize = 64;
+  StatsCacheEntry stats_cache_[kStatsCacheSize];
 };
 
 // Every family's registration, called once by the server.

@@ -1,5 +1,7 @@
 #include "server/persistence/effects.h"
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -439,10 +441,32 @@ void PrepareEffects(const CommandContext& ctx, EffectState* state) {
   }
 }
 
+// The effect function of the command propagated last (nullptr: its arguments are logged), by
+// name: a client's writes are mostly one command over and over, and comparing its name costs
+// less than hashing it. Names are compared, not specs, as specs belong to one server.
+struct EffectMemo {
+  static constexpr size_t kMaxName = 23;
+  uint8_t len = 0;  // 0: empty
+  char name[kMaxName];
+  EffectFn fn = nullptr;
+};
+
 bool EmitEffects(CommandContext& ctx, const EffectState& state, AofEmitter& out) {
-  auto it = Effects().find(ctx.spec.name);
-  if (it == Effects().end()) return false;
-  return it->second(ctx, state, out);
+  static thread_local EffectMemo memo;
+  std::string_view name = ctx.spec.name;
+  EffectFn fn;
+  if (memo.len == name.size() && memcmp(memo.name, name.data(), name.size()) == 0) {
+    fn = memo.fn;
+  } else {
+    auto it = Effects().find(name);
+    fn = it == Effects().end() ? nullptr : it->second;
+    if (!name.empty() && name.size() <= EffectMemo::kMaxName) {
+      memo.len = static_cast<uint8_t>(name.size());
+      memcpy(memo.name, name.data(), name.size());
+      memo.fn = fn;
+    }
+  }
+  return fn != nullptr && fn(ctx, state, out);
 }
 
 }  // namespace sluice

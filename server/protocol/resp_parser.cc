@@ -11,7 +11,10 @@ namespace {
 // \r\n, 0 if the line is not complete yet, or SIZE_MAX if it is not a valid number.
 constexpr size_t kBadNumber = SIZE_MAX;
 
-size_t ReadNumberLine(const char* buf, size_t size, size_t pos, size_t max_line, int64_t* out) {
+// Everything but the usual line: signs, partial lines, bad input. Kept out of line so the usual
+// case below needs no registers saved.
+[[gnu::noinline]] size_t ReadNumberLineSlow(const char* buf, size_t size, size_t pos,
+                                            size_t max_line, int64_t* out) {
   const char* start = buf + pos;
   const char* cr = static_cast<const char*>(memchr(start, '\r', size - pos));
   if (cr == nullptr) {
@@ -32,6 +35,24 @@ size_t ReadNumberLine(const char* buf, size_t size, size_t pos, size_t max_line,
   }
   *out = negative ? -value : value;
   return static_cast<size_t>(cr - buf) + 2;
+}
+
+// The usual line, a few digits and its \r\n already in the buffer, is read in one pass.
+inline size_t ReadNumberLine(const char* buf, size_t size, size_t pos, size_t max_line,
+                             int64_t* out) {
+  const char* start = buf + pos;
+  const char* end = buf + size;
+  const char* p = start;
+  int64_t value = 0;
+  while (p < end && p - start < 19 && static_cast<unsigned char>(*p - '0') < 10) {
+    value = value * 10 + (*p - '0');
+    ++p;
+  }
+  if (p > start && p + 1 < end && *p == '\r') {
+    *out = value;
+    return static_cast<size_t>(p - buf) + 2;
+  }
+  return ReadNumberLineSlow(buf, size, pos, max_line, out);
 }
 
 int HexDigit(char c) {

@@ -230,6 +230,22 @@ std::string FormatScriptDouble(double d) {
 
 }  // namespace
 
+void WriteScriptResult(lua_State* L, int index, ReplyBuilder& reply, int script_resp) {
+  switch (lua_type(L, index)) {
+    case LUA_TNUMBER:
+      reply.Integer(LuaNumberToInteger(lua_tonumber(L, index)));
+      return;
+    case LUA_TSTRING: {
+      size_t len;
+      const char* s = lua_tolstring(L, index, &len);
+      reply.Bulk(std::string_view(s, len));
+      return;
+    }
+    default:
+      WriteLuaValue(L, index, reply, script_resp);
+  }
+}
+
 void WriteLuaValue(lua_State* L, int index, ReplyBuilder& reply, int script_resp) {
   if (index < 0) index = lua_gettop(L) + index + 1;
   if (!lua_checkstack(L, 4)) {

@@ -30,6 +30,9 @@ bool PushReply(lua_State* L, std::string_view bytes, size_t* pos);
 
 // Writes the Lua value at `index` as a reply. `script_resp` is 2 or 3 (redis.setresp).
 void WriteLuaValue(lua_State* L, int index, ReplyBuilder& reply, int script_resp);
+// The same for the value a script returned, on a stack that has just unwound: a number or a
+// string, the usual results, skip the stack check that nested values need.
+void WriteScriptResult(lua_State* L, int index, ReplyBuilder& reply, int script_resp);
 
 // The text an error table carries, from an error reply ("ERR msg" / "-CODE msg") or a bare
 // message: "CODE msg", with "ERR" supplied when there is no code and line breaks trimmed.

@@ -1,5 +1,6 @@
 #include "server/scripting/lua_sandbox.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -358,6 +359,101 @@ void PushRedisTable(lua_State* L, const luaL_Reg* functions, const char* version
   }
 }
 
+// Reads the precompiled form lua_dump writes (Lua 5.1's format: a header, then each function
+// with its code, constants, nested functions and debug information) to tell whether any function
+// in it has a SETGLOBAL instruction. Anything unexpected counts as "it may assign".
+class ChunkScanner {
+ public:
+  explicit ChunkScanner(std::string_view bytes) : bytes_(bytes) {}
+
+  bool AssignsGlobals() {
+    // Signature, version 5.1, official format, little-endian, then the sizes of int, size_t,
+    // Instruction and lua_Number, and lua_Number not integral: what this reader expects.
+    static constexpr char kHeader[] = {'\x1b', 'L', 'u', 'a', '\x51', 0, 1, 4, 8, 4, 8, 0};
+    if (bytes_.size() < sizeof(kHeader) || memcmp(bytes_.data(), kHeader, sizeof(kHeader)) != 0) {
+      return true;
+    }
+    pos_ = sizeof(kHeader);
+    bool assigns = false;
+    return !Function(0, &assigns) || assigns || pos_ != bytes_.size();
+  }
+
+ private:
+  static constexpr uint32_t kOpSetGlobal = 7;  // OP_SETGLOBAL in Lua 5.1's opcode order
+  static constexpr int kMaxDepth = 250;        // beyond what the parser lets a chunk nest
+
+  bool Skip(size_t n) {
+    if (n > bytes_.size() - pos_) return false;
+    pos_ += n;
+    return true;
+  }
+  template <typename T>
+  bool Read(T* value) {
+    if (sizeof(T) > bytes_.size() - pos_) return false;
+    memcpy(value, bytes_.data() + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return true;
+  }
+  bool Count(uint32_t* n) {
+    int32_t count;
+    if (!Read(&count) || count < 0) return false;
+    *n = static_cast<uint32_t>(count);
+    return true;
+  }
+  bool String() {
+    uint64_t size;
+    return Read(&size) && Skip(size);
+  }
+
+  bool Function(int depth, bool* assigns) {
+    if (depth > kMaxDepth) return false;
+    uint32_t n;
+    // source, first and last line, upvalue and parameter counts, vararg flag, stack size
+    if (!String() || !Skip(4 + 4 + 4)) return false;
+    if (!Count(&n)) return false;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t instruction;
+      if (!Read(&instruction)) return false;
+      // A SETLIST's extra word is data, not an instruction: it can only look like one more
+      // SETGLOBAL, which errs on the safe side.
+      if ((instruction & 0x3f) == kOpSetGlobal) *assigns = true;
+    }
+    if (!Count(&n)) return false;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint8_t type;
+      if (!Read(&type)) return false;
+      bool ok = type == LUA_TNIL       ? true
+                : type == LUA_TBOOLEAN ? Skip(1)
+                : type == LUA_TNUMBER  ? Skip(sizeof(lua_Number))
+                : type == LUA_TSTRING  ? String()
+                                       : false;
+      if (!ok) return false;
+    }
+    if (!Count(&n)) return false;
+    for (uint32_t i = 0; i < n; ++i) {
+      if (!Function(depth + 1, assigns)) return false;
+    }
+    if (!Count(&n) || !Skip(static_cast<size_t>(n) * 4)) return false;  // line numbers
+    if (!Count(&n)) return false;
+    for (uint32_t i = 0; i < n; ++i) {  // locals: name, first and last instruction
+      if (!String() || !Skip(8)) return false;
+    }
+    if (!Count(&n)) return false;
+    for (uint32_t i = 0; i < n; ++i) {  // upvalue names
+      if (!String()) return false;
+    }
+    return true;
+  }
+
+  std::string_view bytes_;
+  size_t pos_ = 0;
+};
+
+int AppendDump(lua_State*, const void* p, size_t size, void* out) {
+  static_cast<std::string*>(out)->append(static_cast<const char*>(p), size);
+  return 0;
+}
+
 }  // namespace
 
 lua_State* NewSandboxedState(VmKind kind, const SandboxApi& api, void* context) {
@@ -518,6 +614,14 @@ void* LuaContext(lua_State* L) {
 }
 
 void PushRealGlobals(lua_State* L) { PushRegistry(L, &kRealGlobalsKey); }
+
+bool BindToRealGlobalsIfReadOnly(lua_State* L) {
+  if (!lua_isfunction(L, -1) || lua_iscfunction(L, -1)) return false;
+  std::string dump;
+  if (lua_dump(L, AppendDump, &dump) != 0 || ChunkScanner(dump).AssignsGlobals()) return false;
+  PushRegistry(L, &kRealGlobalsKey);
+  return lua_setfenv(L, -2) != 0;
+}
 
 void SetLoadMode(lua_State* L, bool loading) {
   PushRegistry(L, &kGlobalsMetaKey);

@@ -8,7 +8,8 @@
 // forwards reads to the real table and refuses writes; the functions that bypass metatables
 // (rawset, rawget, next, setmetatable, table.insert...) are replaced by versions that see
 // through or refuse proxies. The proxy of the globals becomes the state's globals table, so
-// chunks made by loadstring get it as well.
+// chunks made by loadstring get it as well; an EVAL script that assigns no global anywhere reads
+// the real table instead (BindToRealGlobalsIfReadOnly).
 #pragma once
 
 #include <string>
@@ -40,6 +41,14 @@ void* LuaContext(lua_State* L);
 
 // The writable globals table (for KEYS and ARGV), pushed on the stack.
 void PushRealGlobals(lua_State* L);
+
+// Gives the compiled chunk on top of the stack the real globals as its environment when neither
+// it nor any function nested in it assigns a global; returns whether it did. Such a chunk reads a
+// global with one table lookup instead of a miss in the proxy and a second lookup behind it, and
+// the sandbox still holds: it has no instruction that writes its environment, every other way to
+// the globals (_G, rawset, the chunks loadstring makes) meets the proxy, and getfenv and setfenv
+// do not exist here.
+bool BindToRealGlobalsIfReadOnly(lua_State* L);
 // kFunctions: global lookups resolve in the load API (true) or the runtime globals (false).
 void SetLoadMode(lua_State* L, bool loading);
 

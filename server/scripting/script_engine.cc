@@ -404,17 +404,17 @@ lua_State* Engine::NewEvalState() {
       {nullptr, nullptr},
   };
   lua_State* L = NewSandboxedState(VmKind::kEval, {kRuntime, nullptr, kRedisCompatVersion}, this);
-  eval_handler_ref_ = RefErrorHandler(L);
   PushRealGlobals(L);
   globals_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushliteral(L, "KEYS");
   keys_name_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushliteral(L, "ARGV");
   argv_name_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_newtable(L);
-  reused_keys_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
-  lua_newtable(L);
-  reused_argv_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_settop(L, 0);
+  lua_newtable(L);                           // kReusedKeysSlot
+  lua_newtable(L);                           // kReusedArgvSlot
+  lua_pushcfunction(L, ScriptErrorHandler);  // kEvalHandlerSlot
+  static_assert(kReusedKeysSlot == 1 && kReusedArgvSlot == 2 && kEvalHandlerSlot == 3);
   reused_keys_size_ = 0;
   reused_argv_size_ = 0;
   reused_installed_ = false;
@@ -448,30 +448,6 @@ lua_State* Engine::NewFunctionsState() {
 }
 
 int64_t Engine::NowMs() const { return server_.now_us() / 1000; }
-
-const CommandSpec* Engine::FindCommandCached(std::string_view name) {
-  const CommandTable& table = server_.commands();
-  if (command_cache_table_size_ != table.all().size()) {
-    for (CommandCacheEntry& e : command_cache_) e = CommandCacheEntry();
-    command_cache_table_size_ = table.all().size();
-  }
-  if (name.empty() || name.size() > sizeof(CommandCacheEntry::name)) return table.Find(name);
-  uint32_t hash = 2166136261u;  // FNV-1a: the few names of a script rarely share a slot
-  for (char c : name) hash = (hash ^ static_cast<unsigned char>(c)) * 16777619u;
-  size_t slot = hash % kCommandCacheSize;
-  CommandCacheEntry& entry = command_cache_[slot];
-  if (entry.len == name.size() && memcmp(entry.name, name.data(), name.size()) == 0) {
-    return entry.spec;
-  }
-  const CommandSpec* spec = table.Find(name);
-  // Unknown names are not cached: they are errors, and a script should not evict real ones.
-  if (spec != nullptr) {
-    entry.len = static_cast<uint8_t>(name.size());
-    memcpy(entry.name, name.data(), name.size());
-    entry.spec = spec;
-  }
-  return spec;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The redis.* API
@@ -520,7 +496,7 @@ int Engine::DoCall(lua_State* L, bool raise) {
       return fail("ERR Lua redis lib command arguments must be strings or integers");
     }
   }
-  const CommandSpec* spec = FindCommandCached(args[0]);
+  const CommandSpec* spec = server_.commands().Find(args[0]);
   if (spec != nullptr && spec->is_container()) {
     bool runs_alone = spec->handler != nullptr && spec->CheckArity(args.size());
     if (args.size() >= 2) {
@@ -820,42 +796,44 @@ void Engine::PushArray(lua_State* L, ArgList items) {
   }
 }
 
-void Engine::RefillArray(lua_State* L, int ref, size_t* size, ArgList items) {
-  lua_rawgeti(L, LUA_REGISTRYINDEX, ref);
+void Engine::RefillArray(lua_State* L, int slot, size_t* size, ArgList items) {
   for (size_t i = 0; i < items.size(); ++i) {
     lua_pushlstring(L, items[i].data(), items[i].size());
-    lua_rawseti(L, -2, static_cast<int>(i + 1));
+    lua_rawseti(L, slot, static_cast<int>(i + 1));
   }
   for (size_t i = items.size(); i < *size; ++i) {
     lua_pushnil(L);
-    lua_rawseti(L, -2, static_cast<int>(i + 1));
+    lua_rawseti(L, slot, static_cast<int>(i + 1));
   }
   *size = items.size();
-  lua_pop(L, 1);
 }
 
 void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
   lua_State* L = run.L;
   int function_index = lua_gettop(L) - nargs;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, L == eval_lua_ ? eval_handler_ref_ : functions_handler_ref_);
-  lua_insert(L, function_index);
-  int handler_index = function_index;
+  int base = function_index - 1;  // the stack as it was before the call
+  int handler_index = kEvalHandlerSlot;
+  if (L != eval_lua_) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, functions_handler_ref_);
+    lua_insert(L, function_index);
+    handler_index = function_index;
+  }
   run.caller = &ctx.session;
   run.db = ctx.session.db_index();
   run.start_ms = NowMs();
   int64_t previous_pin = server_.pinned_clock();
   if (previous_pin < 0) server_.PinClock(server_.now_ms());
   run_ = &run;
-  if (*busy_threshold_ > 0 || hook_observer_) {
-    lua_sethook(L, CountHook, LUA_MASKCOUNT, kHookInstructions);
-  }
+  bool hooked = *busy_threshold_ > 0 || hook_observer_;
+  if (hooked) lua_sethook(L, CountHook, LUA_MASKCOUNT, kHookInstructions);
   int status = lua_pcall(L, nargs, 1, handler_index);
-  lua_sethook(L, nullptr, 0, 0);
+  // CountHook may have swapped in a line hook for a script it stopped; either way it goes.
+  if (hooked) lua_sethook(L, nullptr, 0, 0);
   run_ = nullptr;
   server_.PinClock(previous_pin);
   LeaveBusy(run);
   if (status == 0) {
-    WriteLuaValue(L, -1, ctx.reply, run.resp);
+    WriteScriptResult(L, -1, ctx.reply, run.resp);
   } else if (lua_istable(L, -1)) {
     int error = lua_gettop(L);
     std::string message = "ERR unknown error";
@@ -874,7 +852,7 @@ void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
     ctx.reply.Error("ERR Error running script " + std::string(run.name) + ", " +
                     std::string(text != nullptr ? text : "execution failure").substr(0, 100));
   }
-  lua_settop(L, handler_index - 1);
+  lua_settop(L, base);
   // Scripts allocate freely. Lua collects incrementally as it allocates; an extra step every
   // kGcPeriod calls keeps a busy script cache from growing between its own cycles, and costs
   // far less than a step after each call. The step is sized by how much the heap grew since
@@ -894,7 +872,10 @@ namespace {
 
 // numkeys of EVAL / FCALL: replies the error itself.
 bool ParseNumkeys(CommandContext& ctx, const char* not_integer, int64_t* numkeys) {
-  if (!ParseInt64(ctx.arg(2), numkeys)) {
+  std::string_view arg = ctx.arg(2);
+  if (arg.size() == 1 && arg[0] >= '0' && arg[0] <= '9') {
+    *numkeys = arg[0] - '0';  // the usual numkeys, read as ParseInt64 would
+  } else if (!ParseInt64(arg, numkeys)) {
     ctx.reply.Error(not_integer);
     return false;
   }
@@ -919,6 +900,7 @@ bool Engine::CompileEval(std::string_view body, const std::string& sha, std::str
     *error = "ERR Error compiling script (new function): " + message;
     return false;
   }
+  BindToRealGlobalsIfReadOnly(eval_lua_);
   EvalScript script;
   script.body.assign(body);
   script.flags = flags;
@@ -939,41 +921,46 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     sha = Sha1Hex(ctx.arg(1));
     key = sha;
   }
-  auto it = scripts_.find(key);
-  // Clients send SHA1s in lower case almost always; fold only when the name is not found.
-  if (it == scripts_.end() && by_sha &&
-      std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
-    sha = Lower(key);
-    it = scripts_.find(sha);
-  }
-  if (it == scripts_.end()) {
-    if (by_sha) {
-      ctx.reply.Error("NOSCRIPT No matching script. Please use EVAL.");
-      return;
+  std::pair<const std::string, EvalScript>* entry = last_script_;
+  if (entry == nullptr || entry->first != key) {
+    auto it = scripts_.find(key);
+    // Clients send SHA1s in lower case almost always; fold only when the name is not found.
+    if (it == scripts_.end() && by_sha &&
+        std::any_of(key.begin(), key.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+      sha = Lower(key);
+      it = scripts_.find(sha);
     }
-    std::string error;
-    if (!CompileEval(ctx.arg(1), sha, &error)) {
-      ctx.reply.Error(error);
-      return;
+    if (it == scripts_.end()) {
+      if (by_sha) {
+        ctx.reply.Error("NOSCRIPT No matching script. Please use EVAL.");
+        return;
+      }
+      std::string error;
+      if (!CompileEval(ctx.arg(1), sha, &error)) {
+        ctx.reply.Error(error);
+        return;
+      }
+      it = scripts_.find(sha);
     }
-    it = scripts_.find(sha);
+    entry = &*it;
+    last_script_ = entry;
   }
-  const EvalScript& script = it->second;
+  const EvalScript& script = entry->second;
   if (read_only && !(script.flags & kScriptNoShebang) && !(script.flags & kScriptNoWrites)) {
     ctx.reply.Error("ERR Can not execute a script with write flag using *_ro command.");
     return;
   }
   Run run;
   run.is_eval = true;
-  run.name = it->first;
+  run.name = entry->first;
   run.command = ctx.args;
   run.L = eval_lua_;
   run.read_only = read_only || (script.flags & kScriptNoWrites);
   lua_State* L = eval_lua_;
   size_t nk = static_cast<size_t>(numkeys);
   if (script.reads_args_only) {
-    RefillArray(L, reused_keys_ref_, &reused_keys_size_, ctx.args.subspan(3, nk));
-    RefillArray(L, reused_argv_ref_, &reused_argv_size_, ctx.args.subspan(3 + nk));
+    RefillArray(L, kReusedKeysSlot, &reused_keys_size_, ctx.args.subspan(3, nk));
+    RefillArray(L, kReusedArgvSlot, &reused_argv_size_, ctx.args.subspan(3 + nk));
   }
   // The globals change only when the script differs in kind from the last one: either the
   // reused tables, or new ones. The real globals have no __newindex: a raw set is what
@@ -982,14 +969,14 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, globals_ref_);
     lua_rawgeti(L, LUA_REGISTRYINDEX, keys_name_ref_);
     if (script.reads_args_only) {
-      lua_rawgeti(L, LUA_REGISTRYINDEX, reused_keys_ref_);
+      lua_pushvalue(L, kReusedKeysSlot);
     } else {
       PushArray(L, ctx.args.subspan(3, nk));
     }
     lua_rawset(L, -3);
     lua_rawgeti(L, LUA_REGISTRYINDEX, argv_name_ref_);
     if (script.reads_args_only) {
-      lua_rawgeti(L, LUA_REGISTRYINDEX, reused_argv_ref_);
+      lua_pushvalue(L, kReusedArgvSlot);
     } else {
       PushArray(L, ctx.args.subspan(3 + nk));
     }
@@ -1160,6 +1147,7 @@ bool Engine::LoadScript(std::string_view body, std::string* sha, std::string* er
 bool Engine::ScriptExists(std::string_view sha) const { return scripts_.count(Lower(sha)) != 0; }
 
 void Engine::FlushScripts() {
+  last_script_ = nullptr;
   scripts_.clear();
   lua_close(eval_lua_);
   eval_lua_ = NewEvalState();

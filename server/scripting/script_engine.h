@@ -158,8 +158,8 @@ class Engine {
   // Runs the function on top of the stack with `nargs` arguments above it and replies.
   void RunAndReply(CommandContext& ctx, Run& run, int nargs);
   void PushArray(lua_State* L, ArgList items);
-  // Makes the reused table `ref` hold exactly `items` (it held *size of them before).
-  void RefillArray(lua_State* L, int ref, size_t* size, ArgList items);
+  // Makes the reused table at stack `slot` hold exactly `items` (it held *size of them before).
+  void RefillArray(lua_State* L, int slot, size_t* size, ArgList items);
   bool BuildLibrary(std::string_view code, bool replace_allowed, Library* out, std::string* error);
   void ReleaseLibrary(Library& library);
   int64_t NowMs() const;
@@ -191,6 +191,10 @@ class Engine {
   lua_State* functions_lua_ = nullptr;
   // EVALSHA looks scripts up by the SHA1 it was given, without copying it.
   std::unordered_map<std::string, EvalScript, StringHash, std::equal_to<>> scripts_;
+  // The script the last EVAL or EVALSHA ran: clients call the same one over and over, and
+  // comparing 40 characters costs less than hashing them. Scripts leave the cache only all at
+  // once (SCRIPT FLUSH), which clears this too.
+  std::pair<const std::string, EvalScript>* last_script_ = nullptr;
   std::map<std::string, Library, std::less<>> libraries_;
   // Lowercased function name -> library name.
   std::unordered_map<std::string, std::string> functions_;
@@ -199,38 +203,29 @@ class Engine {
   // Each state's heap (in KB) after its last explicit collector step.
   int eval_heap_kb_at_gc_step_ = 0;
   int functions_heap_kb_at_gc_step_ = 0;
-  // ScriptErrorHandler of each state, kept in its registry so a call pushes it without
-  // allocating a closure.
-  int eval_handler_ref_ = LUA_NOREF;
+  // ScriptErrorHandler of the functions state, kept in its registry so a call pushes it without
+  // allocating a closure. The eval state keeps its own at kEvalHandlerSlot.
   int functions_handler_ref_ = LUA_NOREF;
+  // The bottom of the eval state's stack, below every script call, holds what each call uses:
+  // the reused KEYS and ARGV tables and the error handler, so a call reaches them by stack
+  // index rather than by registry lookups.
+  static constexpr int kReusedKeysSlot = 1;
+  static constexpr int kReusedArgvSlot = 2;
+  static constexpr int kEvalHandlerSlot = 3;
   // The eval state's real globals and its "KEYS" and "ARGV" strings, so setting them for a
   // call neither looks the globals up nor interns the names.
   int globals_ref_ = LUA_NOREF;
   int keys_name_ref_ = LUA_NOREF;
   int argv_name_ref_ = LUA_NOREF;
-  // The KEYS and ARGV tables handed to scripts that only read them, refilled for each call,
-  // and how many items each holds. No other script ever sees them: the globals point at fresh
+  // How many items each of the KEYS and ARGV tables handed to scripts that only read them
+  // (refilled for each call) holds. No other script ever sees them: the globals point at fresh
   // tables while any other script runs.
-  int reused_keys_ref_ = LUA_NOREF;
-  int reused_argv_ref_ = LUA_NOREF;
   size_t reused_keys_size_ = 0;
   size_t reused_argv_size_ = 0;
   // Whether the globals KEYS and ARGV are the reused tables (the last script only read them).
   bool reused_installed_ = false;
   // busy-reply-threshold, followed through CONFIG SET (shared: the config may outlive us).
   std::shared_ptr<int64_t> busy_threshold_ = std::make_shared<int64_t>(0);
-  // redis.call's command names as scripts spell them (exactly, case included) -> their
-  // top-level spec: scripts name the same few commands over and over. Direct-mapped; a miss
-  // falls back to the command table. Reset when the table's size changes.
-  struct CommandCacheEntry {
-    uint8_t len = 0;  // 0: empty
-    char name[23];
-    const CommandSpec* spec = nullptr;
-  };
-  static constexpr size_t kCommandCacheSize = 64;
-  CommandCacheEntry command_cache_[kCommandCacheSize];
-  size_t command_cache_table_size_ = 0;
-  const CommandSpec* FindCommandCached(std::string_view name);
   std::vector<std::string> call_numbers_;
   std::vector<std::string_view> call_args_;
   std::unique_ptr<Session> hook_session_;  // ... and in queue hooks

@@ -127,8 +127,23 @@ bool ParseLongDouble(std::string_view s, long double* out) {
 }
 
 size_t FormatUint64(uint64_t v, char* buf) {
-  char tmp[kInt64BufferSize];
-  char* p = tmp + sizeof(tmp);
+  // Lengths and counts in replies and log records are mostly one or two digits.
+  if (v < 10) {
+    buf[0] = static_cast<char>('0' + v);
+    buf[1] = '\0';
+    return 1;
+  }
+  if (v < 100) {
+    buf[0] = kDigitPairs[v * 2];
+    buf[1] = kDigitPairs[v * 2 + 1];
+    buf[2] = '\0';
+    return 2;
+  }
+  // Counting the digits first lets them be written in place, from the end, with no copy.
+  size_t len = 3;
+  for (uint64_t bound = 1000; len < 20 && v >= bound; bound *= 10) ++len;
+  char* p = buf + len;
+  *p = '\0';
   while (v >= 100) {
     const size_t pair = static_cast<size_t>(v % 100) * 2;
     v /= 100;
@@ -142,9 +157,6 @@ size_t FormatUint64(uint64_t v, char* buf) {
   } else {
     *--p = static_cast<char>('0' + v);
   }
-  const size_t len = static_cast<size_t>(tmp + sizeof(tmp) - p);
-  std::memcpy(buf, p, len);
-  buf[len] = '\0';
   return len;
 }
 

@@ -236,6 +236,22 @@ TEST(FormatInt64Test, FormatsEdgeValues) {
   EXPECT_EQ(std::string_view(buf, FormatUint64(0, buf)), "0");
 }
 
+TEST(FormatInt64Test, EveryDigitCount) {
+  // Each length boundary, 9 / 10 / 11 ... 10^19 - 1 / 10^19 / 10^19 + 1, as snprintf prints it.
+  uint64_t power = 1;
+  for (int digits = 1; digits <= 20; ++digits) {
+    for (uint64_t v : {power - 1, power, power + 1}) {
+      char buf[kInt64BufferSize];
+      char want[32];
+      snprintf(want, sizeof(want), "%llu", static_cast<unsigned long long>(v));
+      const size_t len = FormatUint64(v, buf);
+      EXPECT_EQ(std::string_view(buf, len), want);
+      EXPECT_EQ(buf[len], '\0');
+    }
+    if (digits < 20) power *= 10;
+  }
+}
+
 TEST(FormatInt64Test, RoundTripsThroughParse) {
   for (int shift = 0; shift < 63; ++shift) {
     const int64_t v = int64_t{1} << shift;

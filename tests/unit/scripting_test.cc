@@ -371,6 +371,35 @@ TEST_F(ScriptingTest, GlobalsCannotBeCreatedOrReadWhenUndefined) {
             "user_script:1: Attempt to modify a readonly table");
 }
 
+// A script with no global assignment anywhere in it reads the real globals directly; every
+// other way to reach them must still meet the read-only proxy, and undefined names still raise.
+TEST_F(ScriptingTest, ScriptsThatAssignNoGlobalStillCannotWriteThem) {
+  std::string s = "local g = _G g.x = 1";
+  EXPECT_TRUE(IsError(Eval(s), "ERR user_script:1: Attempt to modify a readonly table" + Where(s)));
+  s = "local set = rawset set(_G, 'x', 1)";
+  EXPECT_TRUE(IsError(Eval(s), "ERR Attempt to modify a readonly table" + Where(s)));
+  s = "local t = {lib = string} t.lib.x = 1";
+  EXPECT_TRUE(IsError(Eval(s), "ERR user_script:1: Attempt to modify a readonly table" + Where(s)));
+  s = "local r = redis r.call = nil";
+  EXPECT_TRUE(IsError(Eval(s), "ERR user_script:1: Attempt to modify a readonly table" + Where(s)));
+  s = "local k = KEYS return nosuch";
+  EXPECT_TRUE(
+      IsError(Eval(s),
+              "ERR user_script:1: Script attempted to access nonexistent global variable 'nosuch'" +
+                  Where(s)));
+  EXPECT_TRUE(ErrorStartsWith(Eval("return loadstring('x = 1')()"),
+                              "ERR [string \"x = 1\"]:1: Attempt to modify a readonly table"));
+  EXPECT_EQ(Eval("return loadstring('return _G')() == _G"), 1);
+  EXPECT_EQ(Eval("local f = function() return type(redis) end return f()"), "table");
+  EXPECT_TRUE(Eval("return rawget(_G, 'x')").is_null());
+  // An assignment that never runs still decides how the script runs, not what it does.
+  EXPECT_EQ(Eval("if false then x = 1 end return #KEYS", {"2", "a", "b"}), 2);
+  EXPECT_EQ(Eval("local t = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, "
+                 "20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, "
+                 "39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51} return #t"),
+            51);
+}
+
 TEST_F(ScriptingTest, DangerousLibrariesAreAbsent) {
   for (std::string_view name : {"os", "io", "print", "debug", "setfenv", "getfenv", "require",
                                 "loadfile", "dofile", "newproxy", "module", "package"}) {
@@ -677,7 +706,8 @@ TEST_F(ScriptingTest, ScriptCache) {
   EXPECT_EQ(exists[1], 0);
   // EVAL caches what it runs.
   Eval("return 2");
-  EXPECT_EQ(Run({"EVALSHA", Run({"SCRIPT", "LOAD", "return 2"}).str, "0"}), 2);
+  std::string sha2 = Run({"SCRIPT", "LOAD", "return 2"}).str;
+  EXPECT_EQ(Run({"EVALSHA", sha2, "0"}), 2);
   EXPECT_TRUE(IsError(Run({"SCRIPT", "LOAD", "x y"}),
                       "ERR Error compiling script (new function): user_script:1: '=' expected "
                       "near 'y'"));
@@ -685,6 +715,11 @@ TEST_F(ScriptingTest, ScriptCache) {
       IsError(Run({"SCRIPT", "FLUSH", "foo"}), "ERR SCRIPT FLUSH only support SYNC|ASYNC option"));
   EXPECT_EQ(Run({"SCRIPT", "FLUSH", "ASYNC"}), "OK");
   EXPECT_EQ(Run({"SCRIPT", "EXISTS", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db"})[0], 0);
+  // The script that ran last is forgotten with the others.
+  EXPECT_TRUE(
+      IsError(Run({"EVALSHA", sha2, "0"}), "NOSCRIPT No matching script. Please use EVAL."));
+  EXPECT_EQ(Eval("return 2"), 2);
+  EXPECT_EQ(Run({"EVALSHA", sha2, "0"}), 2);
   EXPECT_EQ(Run({"SCRIPT", "FLUSH"}), "OK");
   EXPECT_TRUE(IsError(Run({"SCRIPT", "KILL"}), "NOTBUSY No scripts in execution right now."));
   EXPECT_TRUE(IsError(Run({"FUNCTION", "KILL"}), "NOTBUSY No scripts in execution right now."));

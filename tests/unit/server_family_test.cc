@@ -541,6 +541,9 @@ TEST_F(ServerFamilyTest, ConfigResetStat) {
   EXPECT_TRUE(InfoField(info, "cmdstat_config|resetstat").starts_with("calls=1,"));
   EXPECT_EQ(InfoField(info, "rdb_changes_since_last_save"), "1");
   EXPECT_TRUE(ErrorStartsWith(Run({"CONFIG", "RESETSTAT", "x"}), "ERR wrong number"));
+  // A command counted before the reset starts again from zero.
+  Run({"SET", "k", "v"});
+  EXPECT_TRUE(InfoField(Info({"INFO", "commandstats"}), "cmdstat_set").starts_with("calls=1,"));
 }
 
 TEST_F(ServerFamilyTest, ConfigRewrite) {
