@@ -174,6 +174,9 @@ Config::Config() {
   // Not in Redis: under `always`, an idle loop fsyncs the log itself instead of handing the
   // fsync to the fsync thread (see Aof::SyncInline).
   flag("aof-inline-fsync-when-idle", true);
+  // Not in Redis: under `always`, how long (microseconds) the fsync may be put off while the loop
+  // serves requests that are waiting, so that it covers their records too (Aof::SyncInline).
+  num("aof-fsync-defer-max-us", 200, 0, 1000000);
   str("appendfilename", "appendonly.aof", true);
   str("appenddirname", "appendonlydir", true);
   num("auto-aof-rewrite-percentage", 100, 0, INT32_MAX);

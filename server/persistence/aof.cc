@@ -184,6 +184,9 @@ Aof::Aof(Server& server) : server_(server) {
   server_.config().OnChange("aof-inline-fsync-when-idle", [this](const Config::Param& p) {
     inline_fsync_when_idle_ = p.value == "yes";
   });
+  server_.config().OnChange("aof-fsync-defer-max-us", [this](const Config::Param& p) {
+    sync_defer_max_ns_ = std::stoull(p.value) * 1000;
+  });
   // Turning the log on or off happens between commands, never inside a transaction's unit.
   server_.config().OnChange("appendonly", [this](const Config::Param&) {
     if (!started_) return;  // Start() reads the setting itself
@@ -604,40 +607,59 @@ void Aof::RequestFsync() {
 }
 
 // Under `always` the fsync normally runs on the worker thread, so the loop keeps serving while
-// the disk flushes. When nothing else waits for the loop (no socket readable, the worker idle),
-// handing the fsync over and back only adds two thread wake-ups to every reply's latency (at one
-// request per client, about a tenth of the throughput here); the loop then fsyncs itself, as an
-// idle server loses nothing by blocking. Only requests arriving during that fsync wait for it,
-// and a disk slow enough to make that wait long switches the shortcut off for a while.
-bool Aof::SyncInline() {
-  if (fsync_ != Fsync::kAlways || !inline_fsync_when_idle_ || fd_ < 0 || !worker_) return false;
+// the disk flushes. But handing an fsync over and back costs two thread wake-ups, and on a
+// machine whose cores are all busy the woken thread takes a core from the loop or the clients;
+// at one request per client that was about a tenth of the throughput here. So the loop fsyncs
+// itself when nothing waits for it (no socket readable, the worker idle): an idle server loses
+// nothing by blocking, and only requests arriving during that fsync wait for it. When requests
+// are waiting, they are served first: the fsync is put off to the end of the next iteration,
+// whose records it then covers too (a larger group commit), for a bounded time from the
+// first put-off (aof-fsync-defer-max-us); past that, or when the worker is busy, the thread
+// takes it. A disk slow enough
+// to make an inline fsync long switches the inline path off for a while.
+Aof::InlineSync Aof::SyncInline() {
+  if (fsync_ != Fsync::kAlways || !inline_fsync_when_idle_ || fd_ < 0 || !worker_) {
+    return InlineSync::kNo;
+  }
   uint64_t synced = std::max(worker_->synced(), inline_synced_);
-  if (sync_wanted_ <= synced || written_ < sync_wanted_) return false;
-  if (server_.now_ms() < inline_sync_off_until_ms_ || !worker_->idle()) return false;
-  // A request already waiting is served first: the fsync goes to the thread.
+  if (sync_wanted_ <= synced || written_ < sync_wanted_) return InlineSync::kNo;
+  if (server_.now_ms() < inline_sync_off_until_ms_ || !worker_->idle()) {
+    sync_deferred_since_ns_ = 0;
+    return InlineSync::kNo;
+  }
   pollfd events{uv_backend_fd(server_.loop()), POLLIN, 0};
-  if (poll(&events, 1, 0) != 0) return false;
+  if (poll(&events, 1, 0) != 0) {
+    uint64_t now_ns = uv_hrtime();
+    if (sync_deferred_since_ns_ == 0) sync_deferred_since_ns_ = now_ns;
+    if (now_ns - sync_deferred_since_ns_ < sync_defer_max_ns_) {
+      ++deferred_syncs_;
+      return InlineSync::kDeferred;
+    }
+    sync_deferred_since_ns_ = 0;
+    return InlineSync::kNo;
+  }
+  sync_deferred_since_ns_ = 0;
   uint64_t start_ns = uv_hrtime();
   int rc;
   do {
     rc = fdatasync(fd_);
   } while (rc != 0 && errno == EINTR);
   // A failure is left to the worker, which reports it as every fsync failure is reported.
-  if (rc != 0) return false;
+  if (rc != 0) return InlineSync::kNo;
   inline_synced_ = written_;
   fsync_requested_ = std::max(fsync_requested_, written_);
   ++inline_fsyncs_;
   if (uv_hrtime() - start_ns > kInlineFsyncMaxNs) {
     inline_sync_off_until_ms_ = server_.now_ms() + kInlineFsyncOffMs;
   }
-  return true;
+  return InlineSync::kDone;
 }
 
 void Aof::BeforeSleep() {
   if (depth_ == 0 && (rewrite_requested_ || appendonly_changed_)) ApplyPending();
   if (logging_) {
     WriteBuffer();
-    if (!SyncInline()) RequestFsync();
+    if (SyncInline() == InlineSync::kNo) RequestFsync();
   }
   ReleaseHeld();
 }
@@ -657,8 +679,8 @@ void Aof::OnFsyncDone() {
     }
     LogWarning("fsync of the AOF file failed: %s", strerror(error));
   }
+  // The next fsync, if one is due, is decided at the end of this iteration (BeforeSleep).
   ReleaseHeld();
-  RequestFsync();
 }
 
 void Aof::SwitchLog(int fd, AofManifest::File file) {
@@ -1066,6 +1088,7 @@ std::vector<std::pair<std::string, std::string>> Aof::InfoFields() const {
     num("aof_delayed_fsync", static_cast<int64_t>(delayed_fsyncs_));
     // Not in Redis: fsyncs the loop ran itself under `always` because nothing else waited.
     num("aof_inline_fsyncs", static_cast<int64_t>(inline_fsyncs_));
+    num("aof_deferred_fsyncs", static_cast<int64_t>(deferred_syncs_));
   }
   if (loading_ && loader_) {
     uint64_t total = loader_->total_bytes();

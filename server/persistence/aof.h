@@ -157,8 +157,10 @@ class Aof : public AofEmitter {
   // write(2) of the pending records; false if some are left (an error is recorded).
   bool WriteBuffer();
   void RequestFsync();
-  // Under `always`, fsyncs on the loop thread when nothing else waits for it; true if it did.
-  bool SyncInline();
+  // Under `always`: fsyncs on the loop thread when nothing else waits for it (kDone), or puts the
+  // fsync off while requests wait to be served (kDeferred); kNo leaves it to the worker.
+  enum class InlineSync { kNo, kDone, kDeferred };
+  InlineSync SyncInline();
   void BeginRecords(size_t count);
   void HoldReplies(Session& session);
   void ReleaseHeld();
@@ -214,6 +216,10 @@ class Aof : public AofEmitter {
   bool inline_fsync_when_idle_ = true;
   uint64_t inline_fsyncs_ = 0;
   int64_t inline_sync_off_until_ms_ = 0;
+  // When the pending fsync was first put off (0: it is not), and how many times that happened.
+  uint64_t sync_deferred_since_ns_ = 0;
+  uint64_t sync_defer_max_ns_ = 200'000;
+  uint64_t deferred_syncs_ = 0;
   std::unique_ptr<FsyncWorker> worker_;
   uv_async_t async_;
 

@@ -791,6 +791,70 @@ TEST_F(AofTest, AlwaysWithAnIdleLoopSyncsBeforeTheIterationEnds) {
   EXPECT_EQ(inline_fsyncs(), before + 1);
 }
 
+// Under `always`, when requests wait for the loop the fsync is put off until they are served, so
+// it covers their records too, and it runs on the loop once nothing waits; but not for longer
+// than a fraction of a millisecond, after which the fsync thread takes it.
+TEST_F(AofTest, AlwaysPutsTheFsyncOffWhileRequestsWait) {
+  // A limit no test machine reaches by accident, then a short one.
+  ASSERT_EQ(Restart({{"appendfsync", "always"}, {"aof-fsync-defer-max-us", "1000000"}}), "");
+  // Reads on a connection of their own, behind no held reply.
+  Session* observer = NewClient();
+  auto field = [&](std::string_view name) {
+    std::string info = Run(observer, {"INFO", "persistence"}).str;
+    size_t at = info.find(std::string(name) + ":");
+    return at == std::string::npos ? int64_t{-1} : std::stoll(info.substr(at + name.size() + 1));
+  };
+  // A readable descriptor in the loop stands for a request waiting to be read.
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  uv_poll_t waiting;
+  ASSERT_EQ(uv_poll_init(server_->loop(), &waiting, fds[0]), 0);
+  ASSERT_EQ(uv_poll_start(&waiting, UV_READABLE, [](uv_poll_t*, int, int) {}), 0);
+  ASSERT_EQ(write(fds[1], "x", 1), 1);
+  // The loop registers descriptors with the kernel when it next polls.
+  uv_run(server_->loop(), UV_RUN_NOWAIT);
+  int64_t inline_before = field("aof_inline_fsyncs");
+  int64_t deferred_before = field("aof_deferred_fsyncs");
+
+  Session* other = NewClient();
+  Send(client(), {"SET", "k", "v"});
+  EXPECT_TRUE(TakeReplies(client()).empty());
+  EXPECT_EQ(field("aof_deferred_fsyncs"), deferred_before + 1);
+  // The waiting request is served (here: another client's write) and nothing else waits: one
+  // fsync on the loop covers both records and both replies leave.
+  char byte;
+  ASSERT_EQ(read(fds[0], &byte, 1), 1);
+  Send(other, {"SET", "j", "w"});
+  std::vector<RespValue> mine = TakeReplies(client());
+  std::vector<RespValue> theirs = TakeReplies(other);
+  ASSERT_EQ(mine.size(), 1u);
+  ASSERT_EQ(theirs.size(), 1u);
+  EXPECT_EQ(mine[0], "OK");
+  EXPECT_EQ(theirs[0], "OK");
+  EXPECT_EQ(field("aof_inline_fsyncs"), inline_before + 1);
+
+  // A request that keeps waiting: past the limit the thread fsyncs, and the reply follows.
+  EXPECT_EQ(Run(observer, {"CONFIG", "SET", "aof-fsync-defer-max-us", "1000"}), "OK");
+  ASSERT_EQ(write(fds[1], "x", 1), 1);
+  int64_t inline_now = field("aof_inline_fsyncs");
+  Send(client(), {"SET", "k", "x"});
+  EXPECT_TRUE(TakeReplies(client()).empty());
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::vector<RespValue> replies;
+  PumpUntil([&] {
+    for (RespValue& r : TakeReplies(client())) replies.push_back(std::move(r));
+    return !replies.empty();
+  });
+  EXPECT_EQ(replies[0], "OK");
+  EXPECT_EQ(field("aof_inline_fsyncs"), inline_now);
+
+  uv_poll_stop(&waiting);
+  uv_close(reinterpret_cast<uv_handle_t*>(&waiting), nullptr);
+  uv_run(server_->loop(), UV_RUN_NOWAIT);
+  close(fds[0]);
+  close(fds[1]);
+}
+
 TEST_F(AofTest, EverysecAndNoDoNotHoldReplies) {
   EXPECT_EQ(Run({"SET", "k", "v"}), "OK");
   EXPECT_EQ(Run({"CONFIG", "SET", "appendfsync", "no"}), "OK");
