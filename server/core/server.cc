@@ -255,6 +255,11 @@ void Server::Cron() {
   if (!loading()) {
     for (auto& db : dbs_) db->ActiveExpire(now, 200 * effort);
   }
+  // Not while a rewrite child shares the memory: a rehash would touch every key's node and copy
+  // their pages.
+  if (!aof_->rewrite_in_progress()) {
+    for (auto& db : dbs_) db->ShrinkIfSparse();
+  }
   aof_->Cron();
   blocking_->ExpireDeadlines(now);
   if (pause_until_ms_ != 0 && now >= pause_until_ms_) UnpauseClients();

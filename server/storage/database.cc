@@ -190,6 +190,16 @@ bool Database::RandomKey(int64_t now_ms, std::string* out) {
   return false;
 }
 
+bool Database::ShrinkIfSparse() {
+  // Small tables are not worth a rehash; the tenfold margin keeps a table that shrank from
+  // growing straight back.
+  constexpr size_t kMinBuckets = 1024;
+  size_t buckets = map_.bucket_count();
+  if (buckets <= kMinBuckets || map_.size() * 10 >= buckets) return false;
+  map_.rehash(0);
+  return map_.bucket_count() < buckets;
+}
+
 void Database::Clear() {
   // A fresh table, not clear(): the old bucket array would keep SCAN walking empty buckets.
   Map().swap(map_);

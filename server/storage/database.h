@@ -56,6 +56,10 @@ class Database {
                 const std::function<void(const std::string&, Object&)>& visit);
   // A random live key, or nullopt-like false.
   bool RandomKey(int64_t now_ms, std::string* out);
+  // Gives back the bucket array of a table that deletions left under a tenth full, as Redis
+  // does, so SCAN and RANDOMKEY stop walking empty buckets; true if the table shrank. Costs a
+  // pass over the keys, which the emptiness that triggers it pays for many times over.
+  bool ShrinkIfSparse();
 
   void Clear();
   void Swap(Database& other);

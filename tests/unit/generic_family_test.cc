@@ -189,6 +189,35 @@ TEST_F(GenericFamilyTest, ScanReturnsEveryKeyPresentThroughoutWhileTheKeyspaceGr
   }
 }
 
+// After mass deletion the periodic task gives the table's empty buckets back, and SCAN and
+// RANDOMKEY still find every key left.
+TEST_F(GenericFamilyTest, ASparseKeyspaceShrinks) {
+  constexpr int kKeys = 20000;
+  for (int i = 0; i < kKeys; ++i) Run({"SET", "k:" + std::to_string(i), "v"});
+  size_t grown = server_->db(0).map().bucket_count();
+  ASSERT_GE(grown, static_cast<size_t>(kKeys));
+  for (int i = 10; i < kKeys; ++i) Run({"DEL", "k:" + std::to_string(i)});
+  EXPECT_EQ(server_->db(0).map().bucket_count(), grown);  // deletion alone never shrinks it
+  AdvanceTime(200);
+  size_t shrunk = server_->db(0).map().bucket_count();
+  EXPECT_LT(shrunk, 100u);
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  do {
+    RespValue v = Run({"SCAN", cursor, "COUNT", "3"});
+    ASSERT_EQ(v.size(), 2u);
+    cursor = v[0].str;
+    for (const std::string& key : v[1].Strings()) seen.insert(key);
+  } while (cursor != "0");
+  EXPECT_EQ(seen.size(), 10u);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(seen.count("k:" + std::to_string(i))) << i;
+  RespValue random = Run({"RANDOMKEY"});
+  EXPECT_TRUE(seen.count(random.str)) << random;
+  // A table in use is left as it is.
+  AdvanceTime(200);
+  EXPECT_EQ(server_->db(0).map().bucket_count(), shrunk);
+}
+
 TEST_F(GenericFamilyTest, ScanFiltersByPatternTypeAndExpiry) {
   Run({"SET", "a1", "x"});
   Run({"SET", "a2", "x"});
