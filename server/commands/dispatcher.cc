@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "server/blocking/blocking.h"
 #include "server/commands/arg_parser.h"
@@ -160,22 +161,46 @@ const CommandSpec* ResolveCommand(Server& server, ArgList args, std::string* err
   return spec;
 }
 
+// Ends the transaction with EXEC's reply quoting why (Redis's execCommandAbort).
+void AbortTransaction(Server& server, Session& session, std::string_view why) {
+  session.in_multi = false;
+  session.multi_dirty = false;
+  session.multi_queue.clear();
+  server.UnwatchAll(&session);
+  if (why.starts_with("ERR ")) why.remove_prefix(4);
+  Reject(server, session, "EXECABORT Transaction discarded because of: " + std::string(why));
+}
+
+// Over maxmemory, as in Redis with noeviction: commands that may grow the dataset are refused,
+// and inside MULTI every command but EXEC, DISCARD, QUIT and RESET, since queuing takes memory
+// too; EXEC is refused when something it would run may grow the dataset.
+bool RefusedForMemory(Server& server, const Session& session, const CommandSpec& spec,
+                      std::string_view base_name) {
+  if (spec.flags & kCmdDenyOom) return true;
+  if (!session.in_multi) return false;
+  if (base_name == "discard" || base_name == "quit" || base_name == "reset") return false;
+  if (base_name != "exec") return true;
+  std::vector<std::string_view> args;
+  for (const QueuedCommand& queued : session.multi_queue) {
+    args.assign(queued.args.begin(), queued.args.end());
+    std::string ignored;
+    const CommandSpec* queued_spec = ResolveCommand(server, args, &ignored);
+    if (queued_spec != nullptr && (queued_spec->flags & kCmdDenyOom)) return true;
+  }
+  return false;
+}
+
 void Dispatch(Server& server, Session& session, ArgList args) {
   ReplyBuilder& reply = session.reply();
   std::string error;
   const CommandSpec* spec = ResolveCommand(server, args, &error);
   if (spec == nullptr) {
+    // A malformed EXEC ends any transaction.
     if (EqualsIgnoreCase(args[0], "exec")) {
-      // A malformed EXEC ends any transaction, quoting why (Redis's execCommandAbort).
-      session.in_multi = false;
-      session.multi_dirty = false;
-      session.multi_queue.clear();
-      server.UnwatchAll(&session);
-      std::string_view why = error;
-      if (why.starts_with("ERR ")) why.remove_prefix(4);
-      error = "EXECABORT Transaction discarded because of: " + std::string(why);
+      AbortTransaction(server, session, error);
+    } else {
+      Reject(server, session, error);
     }
-    Reject(server, session, error);
     return;
   }
   if (!session.authenticated && server.password_required() && !(spec->flags & kCmdNoAuth)) {
@@ -202,6 +227,14 @@ void Dispatch(Server& server, Session& session, ArgList args) {
       Reject(server, session, refusal);
       return;
     }
+  }
+  if (server.over_maxmemory() && RefusedForMemory(server, session, *spec, base_name)) {
+    if (session.in_multi && base_name == "exec") {
+      AbortTransaction(server, session, errors::kOom);
+    } else {
+      Reject(server, session, errors::kOom);
+    }
+    return;
   }
   if (session.in_multi && !RunsInsideMulti(base_name)) {
     if (spec->flags & kCmdNoMulti) {

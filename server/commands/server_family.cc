@@ -147,6 +147,14 @@ std::string RandomHex(size_t length) {
   return out;
 }
 
+// Whether writes must be refused for lack of memory (Server::over_maxmemory). Measuring is not
+// free (mallinfo2 walks the allocator's free lists), so it happens with the peak-memory sample
+// and when maxmemory changes, not per command.
+void CheckMaxmemory(Server& server, size_t used) {
+  int64_t maxmemory = server.config().GetInt("maxmemory");
+  server.set_over_maxmemory(maxmemory > 0 && used > static_cast<size_t>(maxmemory));
+}
+
 void TakeSamples(Server& server, ServerFamilyState& state) {
   int64_t now = server.now_ms();
   int64_t elapsed = now - state.last_sample_ms;
@@ -164,7 +172,9 @@ void TakeSamples(Server& server, ServerFamilyState& state) {
   state.last_sample_ms = now;
   if (now < state.next_peak_sample_ms) return;
   auto start = std::chrono::steady_clock::now();
-  state.peak_memory = std::max(state.peak_memory, UsedMemory());
+  size_t used = UsedMemory();
+  state.peak_memory = std::max(state.peak_memory, used);
+  CheckMaxmemory(server, used);
   auto cost_us = std::chrono::duration_cast<std::chrono::microseconds>(
                      std::chrono::steady_clock::now() - start)
                      .count();
@@ -211,6 +221,11 @@ void StartServerFamily(Server& server) {
   server.AddBeforeSleepHook([&server, state] { TakeSamples(server, *state); });
   server.commands().AddCallObserver([state](const CommandContext& ctx, int64_t duration_us) {
     RecordSlowCommand(*state, ctx, duration_us);
+  });
+  server.config().OnChange("maxmemory", [&server](const Config::Param&) {
+    bool limited = server.config().GetInt("maxmemory") > 0;
+    server.set_over_maxmemory(false);
+    if (limited) CheckMaxmemory(server, UsedMemory());
   });
   server.config().OnChange("slowlog-log-slower-than", [state](const Config::Param& p) {
     state->slowlog_slower_than = std::stoll(p.value);

@@ -62,6 +62,11 @@ class Server {
   // Whether requirepass is set now. A session that never authenticated is let through again
   // once it is cleared, as in Redis, where the check is made against the current password.
   bool password_required() const { return password_required_; }
+  // maxmemory is set and the last measurement of used memory is above it: commands that may
+  // grow the dataset are refused (sampled by the server family's periodic work, and at once when
+  // maxmemory changes).
+  bool over_maxmemory() const { return over_maxmemory_; }
+  void set_over_maxmemory(bool over) { over_maxmemory_ = over; }
   Config& config() { return *config_; }
   CommandTable& commands() { return commands_; }
   ServerStats& stats() { return stats_; }
@@ -176,6 +181,7 @@ class Server {
   int64_t start_time_ms_ = 0;
   bool shutting_down_ = false;
   bool password_required_ = false;
+  bool over_maxmemory_ = false;
   int64_t pause_until_ms_ = 0;
   bool pause_writes_only_ = false;
   std::vector<std::function<void()>> before_sleep_;

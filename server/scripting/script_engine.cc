@@ -13,6 +13,7 @@
 #include "server/core/server.h"
 #include "server/core/session.h"
 #include "server/core/version.h"
+#include "server/protocol/errors.h"
 #include "server/scripting/args_usage.h"
 #include "server/scripting/lua_convert.h"
 #include "server/scripting/lua_sandbox.h"
@@ -515,6 +516,10 @@ int Engine::DoCall(lua_State* L, bool raise) {
   if (run->read_only && (write || MayReplicate(spec->name))) {
     return fail("ERR Write commands are not allowed from read-only scripts.");
   }
+  // Over maxmemory a script may still read, and once it has written it must be let finish.
+  if (run->oom_at_start && !run->wrote && (spec->flags & kCmdDenyOom)) {
+    return fail(errors::kOom);
+  }
   if (write) run->wrote = true;
 
   Session& session = run->session != nullptr ? *run->session : *script_session_;
@@ -910,6 +915,10 @@ bool Engine::CompileEval(std::string_view body, const std::string& sha, std::str
   return true;
 }
 
+bool Engine::RefusedForMemory(uint32_t script_flags) const {
+  return server_.over_maxmemory() && !(script_flags & (kScriptAllowOom | kScriptNoWrites));
+}
+
 void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   int64_t numkeys;
   if (!ParseNumkeys(ctx, "ERR value is not an integer or out of range", &numkeys)) return;
@@ -946,6 +955,12 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     last_script_ = entry;
   }
   const EvalScript& script = entry->second;
+  // A script with a shebang says whether it writes: one that may, and has not opted into
+  // allow-oom, is refused outright over maxmemory, as a write command would be.
+  if (!(script.flags & kScriptNoShebang) && RefusedForMemory(script.flags)) {
+    ctx.reply.Error(errors::kOom);
+    return;
+  }
   if (read_only && !(script.flags & kScriptNoShebang) && !(script.flags & kScriptNoWrites)) {
     ctx.reply.Error("ERR Can not execute a script with write flag using *_ro command.");
     return;
@@ -956,6 +971,7 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   run.command = ctx.args;
   run.L = eval_lua_;
   run.read_only = read_only || (script.flags & kScriptNoWrites);
+  run.oom_at_start = server_.over_maxmemory() && !(script.flags & kScriptAllowOom);
   lua_State* L = eval_lua_;
   size_t nk = static_cast<size_t>(numkeys);
   if (script.reads_args_only) {
@@ -1002,6 +1018,10 @@ void Engine::Fcall(CommandContext& ctx, bool read_only) {
   for (const FunctionInfo& f : library.functions) {
     if (info == nullptr && Lower(f.name) == fit->first) info = &f;
   }
+  if (RefusedForMemory(info->flags)) {
+    ctx.reply.Error(errors::kOom);
+    return;
+  }
   if (read_only && !(info->flags & kScriptNoWrites)) {
     ctx.reply.Error("ERR Can not execute a script with write flag using *_ro command.");
     return;
@@ -1010,6 +1030,7 @@ void Engine::Fcall(CommandContext& ctx, bool read_only) {
   run.is_eval = false;
   run.name = info->name;
   run.command = ctx.args;
+  run.oom_at_start = server_.over_maxmemory() && !(info->flags & kScriptAllowOom);
   run.L = functions_lua_;
   run.read_only = read_only || (info->flags & kScriptNoWrites);
   lua_State* L = functions_lua_;

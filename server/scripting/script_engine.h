@@ -140,6 +140,9 @@ class Engine {
     int64_t start_ms = 0;
     bool read_only = false;
     bool wrote = false;
+    // maxmemory: memory was over the limit when the script started, and the script may not
+    // ignore that (no allow-oom flag); its first command that may grow the dataset is refused.
+    bool oom_at_start = false;
     bool killed = false;
     bool timed_out = false;
     int resp = 2;
@@ -157,6 +160,9 @@ class Engine {
   bool CompileEval(std::string_view body, const std::string& sha, std::string* error);
   // Runs the function on top of the stack with `nargs` arguments above it and replies.
   void RunAndReply(CommandContext& ctx, Run& run, int nargs);
+  // Over maxmemory, a script whose flags say it may write and that has not opted into
+  // allow-oom is refused before it runs.
+  bool RefusedForMemory(uint32_t script_flags) const;
   void PushArray(lua_State* L, ArgList items);
   // Makes the reused table at stack `slot` hold exactly `items` (it held *size of them before).
   void RefillArray(lua_State* L, int slot, size_t* size, ArgList items);

@@ -725,5 +725,32 @@ TEST_F(ServerFamilyTest, SlowlogLimitsAndTruncation) {
   EXPECT_TRUE(Run({"SLOWLOG", "HELP"})[0].str.starts_with("SLOWLOG <subcommand>"));
 }
 
+// maxmemory is compared with used memory by the periodic work: a dataset that grows past the
+// limit gets its writes refused from the next measurement on, while reads and deletions go on.
+TEST_F(ServerFamilyTest, WritesAreRefusedOnceMemoryGrowsPastMaxmemory) {
+  auto used = [&] {
+    std::string info = Run({"INFO", "memory"}).str;
+    size_t at = info.find("used_memory:");
+    return std::stoll(info.substr(at + 12));
+  };
+  int64_t limit = used() + (8 << 20);
+  EXPECT_EQ(Run({"CONFIG", "SET", "maxmemory", std::to_string(limit)}), "OK");
+  EXPECT_EQ(Run({"SET", "small", "v"}), "OK");
+  // 32 MiB, written through so the pages are really in use.
+  EXPECT_EQ(Run({"SET", "big", std::string(32 << 20, 'x')}), "OK");
+  RespValue refused;
+  for (int tick = 0; tick < 50 && !refused.is_error(); ++tick) {
+    AdvanceTime(1000);
+    refused = Run({"SET", "k", "v"});
+  }
+  EXPECT_TRUE(ErrorStartsWith(refused, "OOM command not allowed when used memory > 'maxmemory'."));
+  EXPECT_TRUE(ErrorStartsWith(Run({"LPUSH", "l", "a"}), "OOM"));
+  EXPECT_EQ(Run({"GET", "small"}), "v");
+  EXPECT_EQ(Run({"DEL", "big"}), 1);
+  // No limit, no refusal, at once.
+  EXPECT_EQ(Run({"CONFIG", "SET", "maxmemory", "0"}), "OK");
+  EXPECT_EQ(Run({"SET", "k", "v"}), "OK");
+}
+
 }  // namespace
 }  // namespace sluice::testing
