@@ -31,7 +31,7 @@ void CommandTable::Add(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   by_name_[owned->name] = owned.get();
   specs_.push_back(std::move(owned));
-  for (NameCacheEntry& entry : name_cache_) entry = NameCacheEntry();
+  for (auto& entry : name_cache_) entry = {};
 }
 
 void CommandTable::AddSimple(std::string_view group, std::string_view name, int arity,
@@ -55,7 +55,9 @@ void CommandTable::AddSimple(std::string_view group, std::string_view name, int 
 }
 
 const CommandSpec* CommandTable::Find(std::string_view name) const {
-  if (name.empty() || name.size() > sizeof(NameCacheEntry::name)) return FindFolded(name);
+  if (name.empty() || name.size() > NameMemo<const CommandSpec*>::kMaxName) {
+    return FindFolded(name);
+  }
   // The length and the first two and last two characters, mixed by a multiplicative hash, tell
   // the few names in use apart; two sharing a slot only cost each other a miss.
   const size_t n = name.size();
@@ -63,16 +65,10 @@ const CommandSpec* CommandTable::Find(std::string_view name) const {
   uint32_t mix = at(0) | at(n > 1 ? 1 : 0) << 8 | at(n > 1 ? n - 2 : 0) << 16 | at(n - 1) << 24;
   mix = (mix ^ static_cast<uint32_t>(n)) * 2654435761u;
   static_assert(kNameCacheSize == 64);
-  NameCacheEntry& entry = name_cache_[mix >> 26];
-  if (entry.len == name.size() && memcmp(entry.name, name.data(), name.size()) == 0) {
-    return entry.spec;
-  }
+  NameMemo<const CommandSpec*>& entry = name_cache_[mix >> 26];
+  if (entry.Matches(name)) return entry.value;
   const CommandSpec* spec = FindFolded(name);
-  if (spec != nullptr) {
-    entry.len = static_cast<uint8_t>(name.size());
-    memcpy(entry.name, name.data(), name.size());
-    entry.spec = spec;
-  }
+  if (spec != nullptr) entry.Remember(name, spec);
   return spec;
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "server/commands/command.h"
+#include "server/util/name_memo.h"
 
 namespace sluice {
 
@@ -70,13 +71,8 @@ class CommandTable {
   // and over: Find first looks the name up as spelled (case included) in a small direct-mapped
   // cache, which costs less than folding and hashing it into by_name_. Unknown names are not
   // cached, so they cannot evict real ones; Add empties it.
-  struct NameCacheEntry {
-    uint8_t len = 0;  // 0: empty
-    char name[23];
-    const CommandSpec* spec = nullptr;
-  };
   static constexpr size_t kNameCacheSize = 64;
-  mutable NameCacheEntry name_cache_[kNameCacheSize];
+  mutable NameMemo<const CommandSpec*> name_cache_[kNameCacheSize];
   const CommandSpec* FindFolded(std::string_view name) const;
   std::unordered_map<const CommandSpec*, CommandStats> stats_;
   struct StatsCacheEntry {

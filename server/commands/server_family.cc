@@ -222,10 +222,9 @@ void StartServerFamily(Server& server) {
   server.commands().AddCallObserver([state](const CommandContext& ctx, int64_t duration_us) {
     RecordSlowCommand(*state, ctx, duration_us);
   });
+  // A new limit applies from the next command on; without one there is nothing to measure.
   server.config().OnChange("maxmemory", [&server](const Config::Param&) {
-    bool limited = server.config().GetInt("maxmemory") > 0;
-    server.set_over_maxmemory(false);
-    if (limited) CheckMaxmemory(server, UsedMemory());
+    CheckMaxmemory(server, server.config().GetInt("maxmemory") > 0 ? UsedMemory() : 0);
   });
   server.config().OnChange("slowlog-log-slower-than", [state](const Config::Param& p) {
     state->slowlog_slower_than = std::stoll(p.value);

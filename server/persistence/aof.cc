@@ -615,8 +615,8 @@ void Aof::RequestFsync() {
 // are waiting, they are served first: the fsync is put off to the end of the next iteration,
 // whose records it then covers too (a larger group commit), for a bounded time from the
 // first put-off (aof-fsync-defer-max-us); past that, or when the worker is busy, the thread
-// takes it. A disk slow enough
-// to make an inline fsync long switches the inline path off for a while.
+// takes it. A disk slow enough to make an inline fsync long switches the inline path off for a
+// while.
 Aof::InlineSync Aof::SyncInline() {
   if (fsync_ != Fsync::kAlways || !inline_fsync_when_idle_ || fd_ < 0 || !worker_) {
     return InlineSync::kNo;
@@ -628,17 +628,17 @@ Aof::InlineSync Aof::SyncInline() {
     return InlineSync::kNo;
   }
   pollfd events{uv_backend_fd(server_.loop()), POLLIN, 0};
-  if (poll(&events, 1, 0) != 0) {
+  bool requests_waiting = poll(&events, 1, 0) != 0;
+  if (requests_waiting) {
     uint64_t now_ns = uv_hrtime();
     if (sync_deferred_since_ns_ == 0) sync_deferred_since_ns_ = now_ns;
     if (now_ns - sync_deferred_since_ns_ < sync_defer_max_ns_) {
       ++deferred_syncs_;
       return InlineSync::kDeferred;
     }
-    sync_deferred_since_ns_ = 0;
-    return InlineSync::kNo;
   }
   sync_deferred_since_ns_ = 0;
+  if (requests_waiting) return InlineSync::kNo;
   uint64_t start_ns = uv_hrtime();
   int rc;
   do {

@@ -1,7 +1,5 @@
 #include "server/persistence/effects.h"
 
-#include <cstdint>
-#include <cstring>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -13,6 +11,7 @@
 #include "server/persistence/rewrite.h"
 #include "server/storage/database.h"
 #include "server/types/stream.h"
+#include "server/util/name_memo.h"
 #include "server/util/numbers.h"
 
 namespace sluice {
@@ -441,30 +440,19 @@ void PrepareEffects(const CommandContext& ctx, EffectState* state) {
   }
 }
 
-// The effect function of the command propagated last (nullptr: its arguments are logged), by
-// name: a client's writes are mostly one command over and over, and comparing its name costs
-// less than hashing it. Names are compared, not specs, as specs belong to one server.
-struct EffectMemo {
-  static constexpr size_t kMaxName = 23;
-  uint8_t len = 0;  // 0: empty
-  char name[kMaxName];
-  EffectFn fn = nullptr;
-};
-
 bool EmitEffects(CommandContext& ctx, const EffectState& state, AofEmitter& out) {
-  static thread_local EffectMemo memo;
+  // The effect function of the command propagated last (nullptr: its arguments are logged): a
+  // client's writes are mostly one command over and over. Remembered by name, not spec, as
+  // specs belong to one server.
+  static thread_local NameMemo<EffectFn> last;
   std::string_view name = ctx.spec.name;
   EffectFn fn;
-  if (memo.len == name.size() && memcmp(memo.name, name.data(), name.size()) == 0) {
-    fn = memo.fn;
+  if (last.Matches(name)) {
+    fn = last.value;
   } else {
     auto it = Effects().find(name);
     fn = it == Effects().end() ? nullptr : it->second;
-    if (!name.empty() && name.size() <= EffectMemo::kMaxName) {
-      memo.len = static_cast<uint8_t>(name.size());
-      memcpy(memo.name, name.data(), name.size());
-      memo.fn = fn;
-    }
+    last.Remember(name, fn);
   }
   return fn != nullptr && fn(ctx, state, out);
 }

@@ -27,7 +27,10 @@ constexpr size_t kBadNumber = SIZE_MAX;
     negative = true;
     ++p;
   }
-  if (p == cr || cr - p > 19) return kBadNumber;
+  // 18 digits always fit in an int64_t; no length or count Redis accepts needs more. As in
+  // Redis, a number has no leading zero and no "-0".
+  if (p == cr || cr - p > 18) return kBadNumber;
+  if (*p == '0' && (cr - p > 1 || negative)) return kBadNumber;
   int64_t value = 0;
   for (; p < cr; ++p) {
     if (*p < '0' || *p > '9') return kBadNumber;
@@ -44,11 +47,11 @@ inline size_t ReadNumberLine(const char* buf, size_t size, size_t pos, size_t ma
   const char* end = buf + size;
   const char* p = start;
   int64_t value = 0;
-  while (p < end && p - start < 19 && static_cast<unsigned char>(*p - '0') < 10) {
+  while (p < end && p - start < 18 && static_cast<unsigned char>(*p - '0') < 10) {
     value = value * 10 + (*p - '0');
     ++p;
   }
-  if (p > start && p + 1 < end && *p == '\r') {
+  if (p > start && p + 1 < end && *p == '\r' && (*start != '0' || p - start == 1)) {
     *out = value;
     return static_cast<size_t>(p - buf) + 2;
   }

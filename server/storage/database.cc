@@ -190,14 +190,12 @@ bool Database::RandomKey(int64_t now_ms, std::string* out) {
   return false;
 }
 
-bool Database::ShrinkIfSparse() {
+void Database::ShrinkIfSparse() {
   // Small tables are not worth a rehash; the tenfold margin keeps a table that shrank from
   // growing straight back.
   constexpr size_t kMinBuckets = 1024;
   size_t buckets = map_.bucket_count();
-  if (buckets <= kMinBuckets || map_.size() * 10 >= buckets) return false;
-  map_.rehash(0);
-  return map_.bucket_count() < buckets;
+  if (buckets > kMinBuckets && map_.size() * 10 < buckets) map_.rehash(0);
 }
 
 void Database::Clear() {

@@ -57,9 +57,9 @@ class Database {
   // A random live key, or nullopt-like false.
   bool RandomKey(int64_t now_ms, std::string* out);
   // Gives back the bucket array of a table that deletions left under a tenth full, as Redis
-  // does, so SCAN and RANDOMKEY stop walking empty buckets; true if the table shrank. Costs a
-  // pass over the keys, which the emptiness that triggers it pays for many times over.
-  bool ShrinkIfSparse();
+  // does, so SCAN and RANDOMKEY stop walking empty buckets. Costs a pass over the keys, which
+  // the emptiness that triggers it pays for many times over.
+  void ShrinkIfSparse();
 
   void Clear();
   void Swap(Database& other);

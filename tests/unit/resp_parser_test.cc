@@ -64,11 +64,21 @@ TEST_F(RespParserTest, BadNumbers) {
   EXPECT_EQ(Parse("*x\r\n"), Status::kError);
   EXPECT_EQ(parser_.error(), "Protocol error: invalid multibulk length");
   parser_.Reset();
-  // 19 digits is the longest length read; a twentieth makes it invalid.
-  EXPECT_EQ(Parse("*1\r\n$0000000000000000003\r\nabc\r\n"), Status::kCommand);
-  EXPECT_EQ(args_, (std::vector<std::string_view>{"abc"}));
-  EXPECT_EQ(Parse("*1\r\n$00000000000000000003\r\nabc\r\n"), Status::kError);
+  // As in Redis: no leading zeros, no "-0", and numbers too long for any length or count (the
+  // 19-digit one would also overflow).
+  for (std::string_view bad :
+       {"*1\r\n$03\r\nabc\r\n", "*1\r\n$-0\r\n", "*1\r\n$0000000000000000003\r\nabc\r\n",
+        "*1\r\n$9999999999999999999\r\nabc\r\n"}) {
+    EXPECT_EQ(Parse(std::string(bad)), Status::kError) << bad;
+    EXPECT_EQ(parser_.error(), "Protocol error: invalid bulk length") << bad;
+    parser_.Reset();
+  }
+  EXPECT_EQ(Parse("*01\r\n$4\r\nPING\r\n"), Status::kError);
+  EXPECT_EQ(parser_.error(), "Protocol error: invalid multibulk length");
   parser_.Reset();
+  args_.clear();
+  EXPECT_EQ(Parse("*1\r\n$0\r\n\r\n"), Status::kCommand);
+  EXPECT_EQ(args_, (std::vector<std::string_view>{""}));
   // Empty requests (*0, *-1) are skipped.
   EXPECT_EQ(Parse("*-1\r\n"), Status::kCommand);
   EXPECT_EQ(consumed_, 5u);
