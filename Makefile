@@ -25,7 +25,8 @@ test: build
 
 test-release:
 	@echo "== tests (Release)"
-	@cd $(RELEASE_DIR) && ctest --output-on-failure
+	@cd $(RELEASE_DIR) && { ctest --output-on-failure || \
+		{ $(CURDIR)/tools/failure-summary.sh Testing/Temporary/LastTest.log; exit 1; }; }
 
 # Real client libraries, job-queue libraries and Redis's own tools against the Release server
 # (redis-compat/README.md; `redis-compat/run.sh --server redis` runs them against redis-server).
@@ -37,7 +38,8 @@ test-asan:
 	@cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DSLUICE_SANITIZE=ON >/dev/null
 	@cmake --build $(ASAN_DIR) -j$(JOBS)
 	@cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		ctest --output-on-failure
+		ctest --output-on-failure || \
+		{ $(CURDIR)/tools/failure-summary.sh Testing/Temporary/LastTest.log; exit 1; }
 
 fuzz:
 	@echo "== fuzz ($(FUZZ_SECONDS)s per target)"

@@ -24,6 +24,18 @@
 #include <unordered_map>
 #include <vector>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define SLUICE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SLUICE_ASAN 1
+#endif
+#endif
+#ifdef SLUICE_ASAN
+// From the sanitizer runtime (GCC ships no header for it).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+#endif
+
 #include "server/commands/arg_parser.h"
 #include "server/commands/command_table.h"
 #include "server/commands/family_util.h"
@@ -124,11 +136,17 @@ size_t RssMemory() {
 }
 
 size_t UsedMemory() {
+#ifdef SLUICE_ASAN
+  // The sanitizer's allocator counts what is allocated exactly; the resident size would also
+  // count its quarantine of freed blocks, which grows and shrinks on its own.
+  return __sanitizer_get_current_allocated_bytes();
+#else
   struct mallinfo2 info = mallinfo2();
   size_t used = info.uordblks + info.hblkhd;
-  // An allocator that replaces glibc's (sanitizers, preloaded ones) leaves mallinfo2 empty; the
-  // resident size is then the closest figure left.
+  // An allocator that replaces glibc's (preloaded ones) leaves mallinfo2 empty; the resident
+  // size is then the closest figure left.
   return used > 0 ? used : RssMemory();
+#endif
 }
 
 size_t TotalSystemMemory() {

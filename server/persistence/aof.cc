@@ -61,6 +61,14 @@ class FsyncWorker {
   }
   // errno of the last fsync if it failed, else 0.
   int last_error() const { return last_error_.load(std::memory_order_relaxed); }
+  // While paused the thread takes no job, as if the disk were slow (tests see replies held).
+  void SetPaused(bool paused) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      paused_ = paused;
+    }
+    cv_.notify_one();
+  }
   // Finishes the queued jobs, then ends the thread.
   void Stop() {
     {
@@ -81,7 +89,7 @@ class FsyncWorker {
   void Run() {
     std::unique_lock<std::mutex> lock(mu_);
     while (true) {
-      cv_.wait(lock, [this] { return stop_ || !jobs_.empty(); });
+      cv_.wait(lock, [this] { return stop_ || (!jobs_.empty() && !paused_); });
       if (jobs_.empty()) return;
       Job job = jobs_.front();
       jobs_.pop_front();
@@ -114,6 +122,7 @@ class FsyncWorker {
   std::condition_variable cv_;
   std::deque<Job> jobs_;
   bool stop_ = false;
+  bool paused_ = false;
   std::atomic<uint64_t> synced_{0};
   std::atomic<bool> busy_{false};
   std::atomic<int> last_error_{0};
@@ -662,6 +671,10 @@ void Aof::BeforeSleep() {
     if (SyncInline() == InlineSync::kNo) RequestFsync();
   }
   ReleaseHeld();
+}
+
+void Aof::PauseFsyncThread(bool paused) {
+  if (worker_) worker_->SetPaused(paused);
 }
 
 void Aof::OnAsync(uv_async_t* handle) { static_cast<Aof*>(handle->data)->OnFsyncDone(); }

@@ -139,6 +139,10 @@ class Aof : public AofEmitter {
   // held reply. Idempotent.
   void Shutdown();
 
+  // Holds the fsync thread back, as a slow disk would, or lets it go on. Tests use it to see
+  // replies wait for the disk however fast the disk is.
+  void PauseFsyncThread(bool paused);
+
   // Bytes recorded but not yet handed to write(2).
   size_t buffer_length() const { return buffer_.size(); }
   // Every field of INFO persistence, in Redis's order.

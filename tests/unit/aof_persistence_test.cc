@@ -742,12 +742,16 @@ TEST_F(AofTest, AlwaysHoldsRepliesUntilTheirWriteIsSynced) {
   // The fsync thread's path: an idle loop would otherwise fsync before replying.
   ASSERT_EQ(Restart({{"appendfsync", "always"}, {"aof-inline-fsync-when-idle", "no"}}), "");
   Session* writer = NewClient();
+  // However fast the disk, the fsync has not finished until the thread goes on.
+  aof().PauseFsyncThread(true);
   Send(writer, {"SET", "k", "v"});
   Send(writer, {"GET", "k"});  // behind the write: waits with it
   EXPECT_TRUE(TakeReplies(writer).empty());
   // Other clients are not held back.
   Session* reader = NewClient();
   EXPECT_TRUE(Run(reader, {"GET", "k"}) == "v");
+  EXPECT_TRUE(TakeReplies(writer).empty());
+  aof().PauseFsyncThread(false);
   std::vector<RespValue> replies;
   PumpUntil([&] {
     for (RespValue& r : TakeReplies(writer)) replies.push_back(std::move(r));
@@ -785,8 +789,10 @@ TEST_F(AofTest, AlwaysWithAnIdleLoopSyncsBeforeTheIterationEnds) {
   EXPECT_EQ(inline_fsyncs(), before + 1);
   // Turned off, the fsync thread does it and the reply waits for the thread.
   EXPECT_EQ(Run({"CONFIG", "SET", "aof-inline-fsync-when-idle", "no"}), "OK");
+  aof().PauseFsyncThread(true);
   Send(client(), {"SET", "k", "w"});
   EXPECT_TRUE(TakeReplies(client()).empty());
+  aof().PauseFsyncThread(false);
   PumpUntil([&] { return !TakeReplies(client()).empty(); });
   EXPECT_EQ(inline_fsyncs(), before + 1);
 }
@@ -861,8 +867,10 @@ TEST_F(AofTest, EverysecAndNoDoNotHoldReplies) {
   EXPECT_EQ(Run({"SET", "k", "w"}), "OK");
   EXPECT_EQ(Run({"CONFIG", "SET", "aof-inline-fsync-when-idle", "no"}), "OK");
   EXPECT_EQ(Run({"CONFIG", "SET", "appendfsync", "always"}), "OK");
+  aof().PauseFsyncThread(true);
   Send(client(), {"SET", "k", "x"});
   EXPECT_TRUE(TakeReplies(client()).empty());
+  aof().PauseFsyncThread(false);
   std::vector<RespValue> replies;
   PumpUntil([&] {
     for (RespValue& r : TakeReplies(client())) replies.push_back(std::move(r));
