@@ -199,13 +199,19 @@ void CmdLRange(CommandContext& ctx) {
 
 // LINDEX key index
 void CmdLIndex(CommandContext& ctx) {
-  long index;
-  if (!ParseIndex(ctx, ctx.arg(2), &index)) return;
+  // As in Redis, the key is looked at before the index is parsed: a missing key is a null reply
+  // and a key of another type WRONGTYPE, whatever the index says.
   bool wrong_type;
   QuickList* list = FindList(ctx, ctx.arg(1), &wrong_type);
   if (wrong_type) return;
+  if (list == nullptr) {
+    ctx.reply.Null();
+    return;
+  }
+  long index;
+  if (!ParseIndex(ctx, ctx.arg(2), &index)) return;
   static thread_local std::string value;
-  if (list == nullptr || !list->Index(index, &value)) {
+  if (!list->Index(index, &value)) {
     ctx.reply.Null();
     return;
   }
@@ -314,11 +320,18 @@ void CmdLPos(CommandContext& ctx) {
       ctx.reply.Error(errors::kSyntax);
       return;
     }
+    bool is_rank = EqualsIgnoreCase(opt, "RANK");
     if (!ParseInt64(ctx.arg(i + 1), &value)) {
-      ctx.reply.Error(errors::kNotInteger);
+      // Redis answers a COUNT or MAXLEN that is no integer as it answers a negative one.
+      if (is_rank) {
+        ctx.reply.Error(errors::kNotInteger);
+      } else {
+        ctx.reply.Error(EqualsIgnoreCase(opt, "COUNT") ? "ERR COUNT can't be negative"
+                                                       : "ERR MAXLEN can't be negative");
+      }
       return;
     }
-    if (EqualsIgnoreCase(opt, "RANK")) {
+    if (is_rank) {
       if (value == 0) {
         ctx.reply.Error(
             "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
