@@ -452,9 +452,11 @@ void CmdIncrByFloat(CommandContext& ctx) {
   std::string text = FormatLongDouble(value);
   if (obj != nullptr) {
     obj->str().assign(text);  // keeps the expiry
-    obj->ClearRaw();
+    obj->MarkNotInt();
   } else {
-    ctx.db.Put(key, Object{text}).Touch(ctx.now_ms);
+    Object& created = ctx.db.Put(key, Object{text});
+    created.MarkNotInt();
+    created.Touch(ctx.now_ms);
   }
   NotifyKeyspaceEvent(ctx.server, kNotifyString, "incrbyfloat", key, ctx.db.index());
   ctx.reply.Bulk(text);

@@ -28,6 +28,7 @@ Object Object::Clone() const {
   Object copy;
   copy.type_ = type_;
   copy.str_ = str_;
+  copy.string_form_ = string_form_;
   if (collection_) copy.collection_ = collection_->Clone();
   copy.expire_at_ = expire_at_;
   copy.access_ms_ = access_ms_;
@@ -36,9 +37,11 @@ Object Object::Clone() const {
 
 std::string_view Object::Encoding() const {
   if (type_ != ObjType::kString) return collection_->Encoding();
-  if (raw_) return "raw";
+  if (string_form_ == StringForm::kRaw) return "raw";
   // Redis keeps small canonical integers as "int" and short strings as "embstr".
-  if (str_.size() <= 20 && IsCanonicalInt64String(str_)) return "int";
+  if (string_form_ == StringForm::kByContent && str_.size() <= 20 && IsCanonicalInt64String(str_)) {
+    return "int";
+  }
   return str_.size() <= 44 ? "embstr" : "raw";
 }
 

@@ -46,12 +46,14 @@ class Object {
     type_ = ObjType::kString;
     collection_.reset();
     str_.assign(value);
-    raw_ = false;
+    string_form_ = StringForm::kByContent;
   }
   // APPEND and SETRANGE edit a string in place, which Redis reports as "raw" whatever the
   // content; a new value (SET, INCR) is reported by its content again.
-  void MarkRaw() { raw_ = true; }
-  void ClearRaw() { raw_ = false; }
+  void MarkRaw() { string_form_ = StringForm::kRaw; }
+  void ClearRaw() { string_form_ = StringForm::kByContent; }
+  // INCRBYFLOAT's result is kept as text by Redis even when it reads as an integer.
+  void MarkNotInt() { string_form_ = StringForm::kNotInt; }
 
   Collection* collection() const { return collection_.get(); }
   template <typename T>
@@ -81,7 +83,9 @@ class Object {
  private:
   ObjType type_ = ObjType::kString;
   uint8_t frequency_ = 0;
-  bool raw_ = false;
+  // How OBJECT ENCODING reports a string: Redis's encoding follows how the value was made.
+  enum class StringForm : uint8_t { kByContent, kRaw, kNotInt };
+  StringForm string_form_ = StringForm::kByContent;
   int64_t expire_at_ = 0;
   int64_t access_ms_ = 0;
   std::string str_;
