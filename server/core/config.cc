@@ -177,6 +177,9 @@ Config::Config() {
   // Not in Redis: under `always`, how long (microseconds) the fsync may be put off while the loop
   // serves requests that are waiting, so that it covers their records too (Aof::SyncInline).
   num("aof-fsync-defer-max-us", 200, 0, 1000000);
+  // Not in Redis: an inline fsync slower than this (microseconds) means a slow disk, and the loop
+  // leaves fsyncs to the thread for a second (Aof::SyncInline).
+  num("aof-inline-fsync-max-us", 2000, 1, 10000000);
   str("appendfilename", "appendonly.aof", true);
   str("appenddirname", "appendonlydir", true);
   num("auto-aof-rewrite-percentage", 100, 0, INT32_MAX);

@@ -132,8 +132,7 @@ class FsyncWorker {
 namespace {
 
 constexpr int64_t kSliceBudgetUs = 20000;
-// An inline fsync slower than this turns inline fsyncs off for kInlineFsyncOffMs.
-constexpr uint64_t kInlineFsyncMaxNs = 2'000'000;
+// How long inline fsyncs stay off after one slower than aof-inline-fsync-max-us.
 constexpr int64_t kInlineFsyncOffMs = 1000;
 constexpr int64_t kRetryDelayMs = 5000;
 constexpr int64_t kWriteErrorLogIntervalMs = 30000;
@@ -195,6 +194,9 @@ Aof::Aof(Server& server) : server_(server) {
   });
   server_.config().OnChange("aof-fsync-defer-max-us", [this](const Config::Param& p) {
     sync_defer_max_ns_ = std::stoull(p.value) * 1000;
+  });
+  server_.config().OnChange("aof-inline-fsync-max-us", [this](const Config::Param& p) {
+    inline_fsync_max_ns_ = std::stoull(p.value) * 1000;
   });
   // Turning the log on or off happens between commands, never inside a transaction's unit.
   server_.config().OnChange("appendonly", [this](const Config::Param&) {
@@ -658,7 +660,7 @@ Aof::InlineSync Aof::SyncInline() {
   inline_synced_ = written_;
   fsync_requested_ = std::max(fsync_requested_, written_);
   ++inline_fsyncs_;
-  if (uv_hrtime() - start_ns > kInlineFsyncMaxNs) {
+  if (uv_hrtime() - start_ns > inline_fsync_max_ns_) {
     inline_sync_off_until_ms_ = server_.now_ms() + kInlineFsyncOffMs;
   }
   return InlineSync::kDone;

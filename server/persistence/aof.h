@@ -223,6 +223,8 @@ class Aof : public AofEmitter {
   // When the pending fsync was first put off (0: it is not), and how many times that happened.
   uint64_t sync_deferred_since_ns_ = 0;
   uint64_t sync_defer_max_ns_ = 200'000;
+  // An inline fsync slower than this turns inline fsyncs off for a while (aof-inline-fsync-max-us).
+  uint64_t inline_fsync_max_ns_ = 2'000'000;
   uint64_t deferred_syncs_ = 0;
   std::unique_ptr<FsyncWorker> worker_;
   uv_async_t async_;
