@@ -663,12 +663,9 @@ void TtlGeneric(CommandContext& ctx, bool millis, bool absolute) {
     ctx.reply.Integer(-1);
     return;
   }
-  if (absolute) {
-    ctx.reply.Integer(millis ? at : at / 1000);
-    return;
-  }
-  int64_t ttl = at - ctx.now_ms;
+  int64_t ttl = absolute ? at : at - ctx.now_ms;
   if (ttl < 0) ttl = 0;
+  // Seconds are rounded to the nearest, for TTL and EXPIRETIME alike, as Redis does.
   ctx.reply.Integer(millis ? ttl : (ttl + 500) / 1000);
 }
 
