@@ -65,6 +65,12 @@ void PushErrorTable(lua_State* L, std::string_view text) {
   lua_setfield(L, -2, "err");
 }
 
+void PushCommandErrorTable(lua_State* L, std::string_view text) {
+  PushErrorTable(L, text);
+  lua_pushboolean(L, 1);
+  lua_setfield(L, -2, "ignore_error_stats_update");
+}
+
 bool PushReply(lua_State* L, std::string_view bytes, size_t* pos) {
   if (*pos >= bytes.size()) return false;
   if (bytes[*pos] == ':') {
@@ -112,7 +118,7 @@ bool PushReply(lua_State* L, std::string_view bytes, size_t* pos) {
         lua_pushlstring(L, body.data(), body.size());
       } else if (type == '!') {
         std::string text = ErrorTableText("-" + std::string(body));
-        PushErrorTable(L, text);
+        PushCommandErrorTable(L, text);
       } else {
         std::string_view format = body.substr(0, 3);
         std::string_view text = body.size() > 4 ? body.substr(4) : std::string_view();
@@ -131,7 +137,7 @@ bool PushReply(lua_State* L, std::string_view bytes, size_t* pos) {
       break;
     case '-': {
       std::string text = ErrorTableText("-" + std::string(line));
-      PushErrorTable(L, text);
+      PushCommandErrorTable(L, text);
       break;
     }
     case '*':

@@ -39,6 +39,10 @@ void WriteScriptResult(lua_State* L, int index, ReplyBuilder& reply, int script_
 std::string ErrorTableText(std::string_view error);
 // Pushes {err=text}.
 void PushErrorTable(lua_State* L, std::string_view text);
+// Pushes the error table of a command a script called, which the command (or the checks before
+// it ran) refused: {err=text, ignore_error_stats_update=true}. Redis marks these so that the
+// error is counted once, and scripts see the mark (pcall results, cjson.encode).
+void PushCommandErrorTable(lua_State* L, std::string_view text);
 
 // Lua's number -> integer conversion as Redis does it (out of range and NaN give INT64_MIN).
 int64_t LuaNumberToInteger(lua_Number n);

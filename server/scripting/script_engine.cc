@@ -497,28 +497,35 @@ int Engine::DoCall(lua_State* L, bool raise) {
       return fail("ERR Lua redis lib command arguments must be strings or integers");
     }
   }
+  // From here on the command itself is being called: Redis marks its refusals (see
+  // PushCommandErrorTable).
+  auto refuse = [&](std::string_view text) {
+    PushCommandErrorTable(L, text);
+    return raise ? -1 : 1;
+  };
   const CommandSpec* spec = server_.commands().Find(args[0]);
   if (spec != nullptr && spec->is_container()) {
     bool runs_alone = spec->handler != nullptr && spec->CheckArity(args.size());
     if (args.size() >= 2) {
       spec = CommandTable::FindSubcommand(*spec, args[1]);
-      if (spec == nullptr) return fail("ERR Unknown Redis command called from script");
+      if (spec == nullptr) return refuse("ERR Unknown Redis command called from script");
     } else if (!runs_alone) {
-      return fail("ERR Wrong number of args calling Redis command from script");
+      return refuse("ERR Wrong number of args calling Redis command from script");
     }
   }
-  if (spec == nullptr) return fail("ERR Unknown Redis command called from script");
+  if (spec == nullptr) return refuse("ERR Unknown Redis command called from script");
   if (!spec->CheckArity(args.size())) {
-    return fail("ERR Wrong number of args calling Redis command from script");
+    return refuse("ERR Wrong number of args calling Redis command from script");
   }
-  if (spec->flags & kCmdNoScript) return fail("ERR This Redis command is not allowed from script");
+  if (spec->flags & kCmdNoScript)
+    return refuse("ERR This Redis command is not allowed from script");
   bool write = (spec->flags & kCmdWrite) != 0;
   if (run->read_only && (write || MayReplicate(spec->name))) {
-    return fail("ERR Write commands are not allowed from read-only scripts.");
+    return refuse("ERR Write commands are not allowed from read-only scripts.");
   }
   // Over maxmemory a script may still read, and once it has written it must be let finish.
   if (run->oom_at_start && !run->wrote && (spec->flags & kCmdDenyOom)) {
-    return fail(errors::kOom);
+    return refuse(errors::kOom);
   }
   if (write) run->wrote = true;
 
