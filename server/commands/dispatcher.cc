@@ -286,7 +286,9 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
       server.KeyModified(session.db_index(), key);
       server.blocking().SignalKeyReady(session.db_index(), key);
     };
-    if (ctx.modified_only.data() != nullptr) {
+    if (ctx.modified_elsewhere) {
+      // Told already.
+    } else if (ctx.modified_only.data() != nullptr) {
       touched(ctx.modified_only);
     } else {
       static thread_local std::vector<size_t> positions;

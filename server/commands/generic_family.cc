@@ -287,10 +287,13 @@ void CmdCopy(CommandContext& ctx) {
   copy.set_access_ms(ctx.now_ms);
   dst.Put(to, std::move(copy));
   NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "copy_to", to, target_index);
-  // The dispatcher only knows the destination by name in the current database.
-  if (target_index != ctx.session.db_index()) {
+  // Only the destination changed; a client watching the source is not disturbed, as in Redis.
+  if (target_index == ctx.session.db_index()) {
+    ctx.modified_only = to;
+  } else {
     ctx.server.KeyModified(target_index, to);
     ctx.server.blocking().SignalKeyReady(target_index, to);
+    ctx.modified_elsewhere = true;
   }
   ctx.reply.Integer(1);
 }

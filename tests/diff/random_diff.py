@@ -266,6 +266,11 @@ GENERATORS = [
     lambda: [random.choice(["RENAME", "RENAMENX"]), key(), key()],
     lambda: ["COPY", key(), key()] + one_of([], ["REPLACE"]),
     lambda: ["DBSIZE"],
+    # Transactions: commands after MULTI are queued (or refused, aborting the EXEC) and run by
+    # EXEC; a write to a watched key, even by the same client, makes EXEC return null.
+    lambda: [random.choice(["MULTI", "EXEC", "DISCARD", "MULTI", "EXEC"])],
+    lambda: ["WATCH"] + some(key, 1, 2),
+    lambda: ["UNWATCH"],
     lambda: ["SELECT", random.choice(["0", "0", "0", "1", "abc", "16", "-1"])],
     lambda: ["MOVE", key(), random.choice(["0", "1", "abc", "16"])],
     lambda: ["SWAPDB", random.choice(["0", "1"]), random.choice(["0", "1", "x"])],
@@ -411,6 +416,11 @@ def run_seed(a, b, seed, count, resp, scripts):
             print("seed %d resp %d #%d: %r\n  sluice: %r\n  redis:  %r"
                   % (seed, resp, i, cmd, ra, rb))
         if not scripts and i % 200 == 199:
+            # Out of any transaction first, so that the reads below are not queued.
+            ra, rb = a.send(["DISCARD"]), b.send(["DISCARD"])
+            if ra != rb:
+                differences += 1
+                print("seed %d resp %d after #%d: DISCARD %r / %r" % (seed, resp, i, ra, rb))
             da, db = dataset(a), dataset(b)
             if da != db:
                 differences += 1

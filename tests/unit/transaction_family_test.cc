@@ -99,6 +99,10 @@ TEST_F(TransactionTest, OnlyTheKeysACommandChangedDisturbWatch) {
   EXPECT_FALSE(exec_survives({"full"}, {"LMPOP", "2", "empty", "full", "LEFT"}));
   EXPECT_TRUE(exec_survives({"empty"}, {"BZPOPMIN", "empty", "zfull", "0"}));
   EXPECT_FALSE(exec_survives({"zfull"}, {"ZMPOP", "2", "empty", "zfull", "MIN"}));
+  // COPY writes its destination only, here or in another database.
+  EXPECT_TRUE(exec_survives({"s1"}, {"COPY", "s1", "copy"}));
+  EXPECT_FALSE(exec_survives({"copy"}, {"COPY", "s1", "copy", "REPLACE"}));
+  EXPECT_TRUE(exec_survives({"s1", "copy"}, {"COPY", "s1", "copy", "DB", "1", "REPLACE"}));
 }
 
 TEST_F(TransactionTest, WatchSeesExpiry) {
