@@ -96,9 +96,10 @@ struct CommandContext {
   // key a multi-key pop served from): WATCH and blocked clients hear of it alone, as in Redis.
   // Unset (no data) means every key the command names.
   std::string_view modified_only;
-  // Set by a write command whose change is all in another database (COPY ... DB n): it has told
-  // WATCH and blocked clients there itself, and none of the keys it names here changed.
-  bool modified_elsewhere = false;
+  // Set by a write command that has told WATCH and blocked clients itself of every key it
+  // changed (DEL of keys some of which were missing; COPY to another database): the
+  // dispatcher tells of none.
+  bool keys_signalled = false;
   // Durability (server/persistence): what the append-only log records for this command instead
   // of its arguments, for commands whose arguments would not replay to the same result (SPOP
   // as the SREM it performed, XADD * as XADD with the ID it chose). Several commands are

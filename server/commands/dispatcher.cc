@@ -286,7 +286,7 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
       server.KeyModified(session.db_index(), key);
       server.blocking().SignalKeyReady(session.db_index(), key);
     };
-    if (ctx.modified_elsewhere) {
+    if (ctx.keys_signalled) {
       // Told already.
     } else if (ctx.modified_only.data() != nullptr) {
       touched(ctx.modified_only);

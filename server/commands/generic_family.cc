@@ -83,10 +83,15 @@ void CmdDel(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     if (ctx.db.Find(ctx.arg(i), ctx.now_ms) != nullptr && ctx.db.Erase(ctx.arg(i))) {
       ++deleted;
+      // Only the keys that were there changed: a watched key that was missing is not disturbed.
+      ctx.server.KeyModified(ctx.db.index(), ctx.arg(i));
+      // A group reader blocked on a deleted stream is told so.
+      ctx.server.blocking().SignalKeyReady(ctx.db.index(), ctx.arg(i));
       NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "del", ctx.arg(i), ctx.db.index());
     }
   }
   if (deleted == 0) ctx.unchanged = true;
+  ctx.keys_signalled = true;
   ctx.reply.Integer(deleted);
 }
 
@@ -293,7 +298,7 @@ void CmdCopy(CommandContext& ctx) {
   } else {
     ctx.server.KeyModified(target_index, to);
     ctx.server.blocking().SignalKeyReady(target_index, to);
-    ctx.modified_elsewhere = true;
+    ctx.keys_signalled = true;
   }
   ctx.reply.Integer(1);
 }

@@ -99,6 +99,11 @@ TEST_F(TransactionTest, OnlyTheKeysACommandChangedDisturbWatch) {
   EXPECT_FALSE(exec_survives({"full"}, {"LMPOP", "2", "empty", "full", "LEFT"}));
   EXPECT_TRUE(exec_survives({"empty"}, {"BZPOPMIN", "empty", "zfull", "0"}));
   EXPECT_FALSE(exec_survives({"zfull"}, {"ZMPOP", "2", "empty", "zfull", "MIN"}));
+  // DEL changes the keys it deleted, not the missing ones it named.
+  Run({"SET", "gone", "v"});
+  EXPECT_TRUE(exec_survives({"missing"}, {"DEL", "gone", "missing"}));
+  Run({"SET", "gone", "v"});
+  EXPECT_FALSE(exec_survives({"gone"}, {"UNLINK", "missing", "gone"}));
   // COPY writes its destination only, here or in another database.
   EXPECT_TRUE(exec_survives({"s1"}, {"COPY", "s1", "copy"}));
   EXPECT_FALSE(exec_survives({"copy"}, {"COPY", "s1", "copy", "REPLACE"}));
