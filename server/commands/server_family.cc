@@ -24,18 +24,6 @@
 #include <unordered_map>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SLUICE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SLUICE_ASAN 1
-#endif
-#endif
-#ifdef SLUICE_ASAN
-// From the sanitizer runtime (GCC ships no header for it).
-extern "C" size_t __sanitizer_get_current_allocated_bytes();
-#endif
-
 #include "server/commands/arg_parser.h"
 #include "server/commands/command_table.h"
 #include "server/commands/family_util.h"
@@ -49,6 +37,12 @@ extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #include "server/util/glob.h"
 #include "server/util/numbers.h"
 #include "server/util/random.h"
+#include "server/util/sanitizer.h"
+
+#ifdef SLUICE_ASAN
+// From the sanitizer runtime (GCC ships no header for it).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+#endif
 
 namespace sluice {
 namespace {

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "server/util/sanitizer.h"
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -941,16 +943,8 @@ TEST(QuickList, QueuePatternStaysBounded) {
   EXPECT_EQ(small.node_count(), 1u);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SLUICE_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
-#define SLUICE_SANITIZED 1
-#endif
-#endif
-
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33)) && \
-    !defined(SLUICE_SANITIZED)
+    !defined(SLUICE_ASAN)
 #define SLUICE_HAVE_MALLINFO2 1
 #endif
 

@@ -9,14 +9,7 @@
 #include "server/types/serialize.h"
 #include "server/types/stream.h"
 #include "server/util/crc64.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SLUICE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SLUICE_ASAN 1
-#endif
-#endif
+#include "server/util/sanitizer.h"
 
 namespace sluice {
 namespace {
