@@ -592,12 +592,13 @@ void CmdLMPop(CommandContext& ctx) {
 
 // BLMPOP timeout numkeys key [key ...] <LEFT | RIGHT> [COUNT count]
 void CmdBLMPop(CommandContext& ctx) {
-  int64_t deadline;
-  if (!ParseBlockingTimeout(ctx, ctx.arg(1), &deadline)) return;
+  // Redis checks the keys and options before the timeout.
   std::span<const std::string_view> keys;
   End end;
   int64_t count;
   if (!ParseMPop(ctx, 2, &keys, &end, &count)) return;
+  int64_t deadline;
+  if (!ParseBlockingTimeout(ctx, ctx.arg(1), &deadline)) return;
   std::string_view waking_view;
   if (!NarrowToWakingKey(ctx, ObjType::kList, &keys, &waking_view, deadline)) return;
   bool failed;

@@ -94,6 +94,7 @@ FLOATS = ["0", "1", "-1", "1.5", "2.25", "-3.75", "1e2", "+inf", "-inf", "inf", 
 # Long enough never to run out during a run, or refused.
 SECONDS = ["100", "1000000", "-1", "0", "abc", "9223372036854775807"]
 MILLISECONDS = ["100000000", "-1", "0", "abc", "9223372036854775807"]
+TIMEOUTS = ["0.005", "0.01", "abc", "-1", "1e400"]
 GROUPS = ["g1", "g2"]
 CONSUMERS = ["c1", "c2"]
 
@@ -182,6 +183,16 @@ GENERATORS = [
     lambda: ["LMPOP", random.choice(["1", "2", "0"])] + some(key, 1, 2) +
     [random.choice(["LEFT", "RIGHT", "UP"])] + one_of([], ["COUNT", num()]),
     lambda: ["LLEN", key()],
+    # Blocking forms: on an empty key they wait out a short timeout (or, inside MULTI, answer at
+    # once), so the reply does not depend on time.
+    lambda: [random.choice(["BLPOP", "BRPOP", "BZPOPMIN", "BZPOPMAX"])] + some(key, 1, 2) +
+    [random.choice(TIMEOUTS)],
+    lambda: ["BLMOVE", key(), key(), random.choice(["LEFT", "RIGHT"]),
+             random.choice(["LEFT", "RIGHT"]), random.choice(TIMEOUTS)],
+    lambda: [random.choice(["BLMPOP", "BZMPOP"]), random.choice(TIMEOUTS), random.choice(["1", "2"])] +
+    some(key, 1, 2) + [random.choice(["LEFT", "RIGHT", "MIN", "MAX"])] + one_of([], ["COUNT", num()]),
+    lambda: ["XREAD", "BLOCK", random.choice(["5", "abc", "-1"]), "STREAMS", key(),
+             random.choice(["0", "$", stream_id()])],
     lambda: ["HSET", key()] + pairs(member, member),
     lambda: [random.choice(["HGET", "HEXISTS", "HSTRLEN"]), key(), member()],
     lambda: ["HDEL", key()] + some(member),
