@@ -2,7 +2,7 @@
 """Random differential test: one random command stream, sent to sluice-server and redis-server.
 
 Each seed drives a generator of commands over strings, lists, hashes, sets, sorted sets, streams,
-expiries and keys (a few keys, so that commands meet each other's values and types, and a share
+expiries, keys, transactions and blocking commands (a few keys, so that commands meet each other's values and types, and a share
 of commands cut short or given a stray argument), then of EVAL scripts whose results exercise the
 Lua-to-RESP conversions. Every reply must be identical, in RESP2 and in RESP3, and every
 200 commands the whole dataset is compared. The stream is reproducible from its seed:
