@@ -97,8 +97,8 @@ struct CommandContext {
   // Unset (no data) means every key the command names.
   std::string_view modified_only;
   // Set by a write command that has told WATCH and blocked clients itself of every key it
-  // changed (DEL of keys some of which were missing; COPY to another database): the
-  // dispatcher tells of none.
+  // changed (Server::KeyWritten: DEL of keys some of which were missing, COPY to another
+  // database): the dispatcher tells of none.
   bool keys_signalled = false;
   // Durability (server/persistence): what the append-only log records for this command instead
   // of its arguments, for commands whose arguments would not replay to the same result (SPOP

@@ -282,18 +282,12 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
     CountError(server, reply.last_error_code());
   } else if ((spec.flags & kCmdWrite) && !ctx.unchanged) {
     server.stats().dirty++;
-    auto touched = [&](std::string_view key) {
-      server.KeyModified(session.db_index(), key);
-      server.blocking().SignalKeyReady(session.db_index(), key);
-    };
-    if (ctx.keys_signalled) {
-      // Told already.
-    } else if (ctx.modified_only.data() != nullptr) {
-      touched(ctx.modified_only);
-    } else {
+    if (ctx.modified_only.data() != nullptr) {
+      server.KeyWritten(session.db_index(), ctx.modified_only);
+    } else if (!ctx.keys_signalled) {
       static thread_local std::vector<size_t> positions;
       spec.KeyPositions(args, &positions);
-      for (size_t pos : positions) touched(args[pos]);
+      for (size_t pos : positions) server.KeyWritten(session.db_index(), args[pos]);
     }
   }
   // Durability: log what changed the dataset, or the effects the handler named instead.

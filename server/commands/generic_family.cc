@@ -83,10 +83,9 @@ void CmdDel(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); ++i) {
     if (ctx.db.Find(ctx.arg(i), ctx.now_ms) != nullptr && ctx.db.Erase(ctx.arg(i))) {
       ++deleted;
-      // Only the keys that were there changed: a watched key that was missing is not disturbed.
-      ctx.server.KeyModified(ctx.db.index(), ctx.arg(i));
-      // A group reader blocked on a deleted stream is told so.
-      ctx.server.blocking().SignalKeyReady(ctx.db.index(), ctx.arg(i));
+      // Only the keys that were there changed: a watched key that was missing is not disturbed
+      // (and a group reader blocked on a deleted stream is told it is gone).
+      ctx.server.KeyWritten(ctx.db.index(), ctx.arg(i));
       NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "del", ctx.arg(i), ctx.db.index());
     }
   }
@@ -296,8 +295,7 @@ void CmdCopy(CommandContext& ctx) {
   if (target_index == ctx.session.db_index()) {
     ctx.modified_only = to;
   } else {
-    ctx.server.KeyModified(target_index, to);
-    ctx.server.blocking().SignalKeyReady(target_index, to);
+    ctx.server.KeyWritten(target_index, to);
     ctx.keys_signalled = true;
   }
   ctx.reply.Integer(1);
@@ -328,8 +326,7 @@ void CmdMove(CommandContext& ctx) {
   dst.Put(key, std::move(moved));
   NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "move_from", key, ctx.db.index());
   NotifyKeyspaceEvent(ctx.server, kNotifyGeneric, "move_to", key, target_index);
-  ctx.server.KeyModified(target_index, key);
-  ctx.server.blocking().SignalKeyReady(target_index, key);
+  ctx.server.KeyWritten(target_index, key);
   ctx.reply.Integer(1);
 }
 

@@ -283,10 +283,7 @@ bool QueueService::StillThere(int db, std::string_view key, Queue* q) {
   return obj != nullptr && obj->type() == ObjType::kQueue && obj->As<Queue>() == q;
 }
 
-void QueueService::Touched(int db, std::string_view key) {
-  server_.KeyModified(db, key);
-  server_.blocking().SignalKeyReady(db, key);
-}
+void QueueService::Touched(int db, std::string_view key) { server_.KeyWritten(db, key); }
 
 // ---------------------------------------------------------------------------------------------
 // Pushing

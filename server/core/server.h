@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "server/blocking/blocking.h"
 #include "server/commands/command_table.h"
 #include "server/core/config.h"
 #include "server/net/connection.h"
@@ -22,7 +23,6 @@
 namespace sluice {
 
 class Session;
-class BlockingManager;
 class Aof;
 class PubSub;
 
@@ -120,6 +120,12 @@ class Server {
 
   // Keyspace hooks, called by every command that changes a key.
   void KeyModified(int db, std::string_view key);
+  // A write changed the key: its watchers (KeyModified) and the clients blocked on it hear of it.
+  // Inline: the dispatcher calls it for every key of every write.
+  void KeyWritten(int db, std::string_view key) {
+    KeyModified(db, key);
+    blocking_->SignalKeyReady(db, key);
+  }
   // FLUSHDB / FLUSHALL / SWAPDB: every watcher of a key that exists in the db is disturbed.
   void DatabaseModified(int db);
   void Watch(Session* session, int db, std::string_view key);

@@ -628,15 +628,13 @@ void Aof::RequestFsync() {
 // first put-off (aof-fsync-defer-max-us); past that, or when the worker is busy, the thread
 // takes it. A disk slow enough to make an inline fsync long switches the inline path off for a
 // while.
-Aof::InlineSync Aof::SyncInline() {
-  if (fsync_ != Fsync::kAlways || !inline_fsync_when_idle_ || fd_ < 0 || !worker_) {
-    return InlineSync::kNo;
-  }
+bool Aof::SyncInline() {
+  if (fsync_ != Fsync::kAlways || !inline_fsync_when_idle_ || fd_ < 0 || !worker_) return false;
   uint64_t synced = std::max(worker_->synced(), inline_synced_);
-  if (sync_wanted_ <= synced || written_ < sync_wanted_) return InlineSync::kNo;
+  if (sync_wanted_ <= synced || written_ < sync_wanted_) return false;
   if (server_.now_ms() < inline_sync_off_until_ms_ || !worker_->idle()) {
     sync_deferred_since_ns_ = 0;
-    return InlineSync::kNo;
+    return false;
   }
   pollfd events{uv_backend_fd(server_.loop()), POLLIN, 0};
   bool requests_waiting = poll(&events, 1, 0) != 0;
@@ -645,32 +643,32 @@ Aof::InlineSync Aof::SyncInline() {
     if (sync_deferred_since_ns_ == 0) sync_deferred_since_ns_ = now_ns;
     if (now_ns - sync_deferred_since_ns_ < sync_defer_max_ns_) {
       ++deferred_syncs_;
-      return InlineSync::kDeferred;
+      return true;
     }
   }
   sync_deferred_since_ns_ = 0;
-  if (requests_waiting) return InlineSync::kNo;
+  if (requests_waiting) return false;
   uint64_t start_ns = uv_hrtime();
   int rc;
   do {
     rc = fdatasync(fd_);
   } while (rc != 0 && errno == EINTR);
   // A failure is left to the worker, which reports it as every fsync failure is reported.
-  if (rc != 0) return InlineSync::kNo;
+  if (rc != 0) return false;
   inline_synced_ = written_;
   fsync_requested_ = std::max(fsync_requested_, written_);
   ++inline_fsyncs_;
   if (uv_hrtime() - start_ns > inline_fsync_max_ns_) {
     inline_sync_off_until_ms_ = server_.now_ms() + kInlineFsyncOffMs;
   }
-  return InlineSync::kDone;
+  return true;
 }
 
 void Aof::BeforeSleep() {
   if (depth_ == 0 && (rewrite_requested_ || appendonly_changed_)) ApplyPending();
   if (logging_) {
     WriteBuffer();
-    if (SyncInline() == InlineSync::kNo) RequestFsync();
+    if (!SyncInline()) RequestFsync();
   }
   ReleaseHeld();
 }

@@ -161,10 +161,9 @@ class Aof : public AofEmitter {
   // write(2) of the pending records; false if some are left (an error is recorded).
   bool WriteBuffer();
   void RequestFsync();
-  // Under `always`: fsyncs on the loop thread when nothing else waits for it (kDone), or puts the
-  // fsync off while requests wait to be served (kDeferred); kNo leaves it to the worker.
-  enum class InlineSync { kNo, kDone, kDeferred };
-  InlineSync SyncInline();
+  // Under `always`: fsyncs on the loop thread when nothing else waits for it, or puts the fsync
+  // off while requests wait to be served; true if it did either, false to leave it to the worker.
+  bool SyncInline();
   void BeginRecords(size_t count);
   void HoldReplies(Session& session);
   void ReleaseHeld();

@@ -517,8 +517,9 @@ int Engine::DoCall(lua_State* L, bool raise) {
   if (!spec->CheckArity(args.size())) {
     return refuse("ERR Wrong number of args calling Redis command from script");
   }
-  if (spec->flags & kCmdNoScript)
+  if (spec->flags & kCmdNoScript) {
     return refuse("ERR This Redis command is not allowed from script");
+  }
   bool write = (spec->flags & kCmdWrite) != 0;
   if (run->read_only && (write || MayReplicate(spec->name))) {
     return refuse("ERR Write commands are not allowed from read-only scripts.");
