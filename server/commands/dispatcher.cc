@@ -269,6 +269,7 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
   aof.EnterCommand(session);
   CommandContext ctx{server,          session,  server.db(session.db_index()), reply, args, spec,
                      server.now_ms(), may_block};
+  ctx.start_us = start_us;
   aof.BeforeHandler(ctx);
   spec.handler(ctx);
   CommandStats& stats = server.commands().stats(spec);

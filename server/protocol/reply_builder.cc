@@ -35,8 +35,6 @@ void ReplyBuilder::Error(std::string_view message) {
   out_->append("\r\n");
 }
 
-void ReplyBuilder::Integer(int64_t value) { Header(':', value); }
-
 void ReplyBuilder::Bulk(std::string_view s) {
   Header('$', static_cast<int64_t>(s.size()));
   out_->append(s);

@@ -23,7 +23,14 @@ class ReplyBuilder {
   // `message` is the error without the leading '-', e.g. "ERR syntax error". Newlines in the
   // message are replaced by spaces so the reply stays one protocol line.
   void Error(std::string_view message);
-  void Integer(int64_t value);
+  void Integer(int64_t value) {
+    if (integer_capture_ != nullptr && out_->empty() && !integer_capture_->captured) {
+      integer_capture_->captured = true;
+      integer_capture_->value = value;
+      return;
+    }
+    Header(':', value);
+  }
   void Bulk(std::string_view s);
   // A missing value: $-1 in RESP2, _ in RESP3.
   void Null();
@@ -45,6 +52,15 @@ class ReplyBuilder {
   // Pre-encoded protocol bytes (shared pub/sub frames, captured replies).
   void Raw(std::string_view bytes) { out_->append(bytes); }
 
+  // While a capture is set, an integer that would be the first thing written is stored in it
+  // instead (and nothing is written): a script's redis.call takes a command's integer reply as
+  // a number without formatting it and parsing it back.
+  struct IntegerCapture {
+    bool captured = false;
+    int64_t value = 0;
+  };
+  void set_integer_capture(IntegerCapture* capture) { integer_capture_ = capture; }
+
   // Error replies seen since the counter was last taken: the dispatcher counts them for INFO.
   uint64_t error_count() const { return error_count_; }
   std::string_view last_error_code() const { return last_error_code_; }
@@ -57,6 +73,7 @@ class ReplyBuilder {
   void Header(char kind, int64_t n);
 
   std::string* out_;
+  IntegerCapture* integer_capture_ = nullptr;
   bool resp3_ = false;
   uint64_t error_count_ = 0;
   std::string last_error_code_;

@@ -47,8 +47,16 @@ constexpr const char* kNameRules =
 constexpr uint8_t kFunctionOpcode = 0xf5;
 constexpr uint16_t kRdbVersion = 10;
 
-std::unordered_map<const Server*, Engine*>& Engines() {
-  static std::unordered_map<const Server*, Engine*> engines;
+// Every server's engine, and the one asked for last: a process runs one server, or a test a
+// few, and every script command asks.
+struct EngineDirectory {
+  std::unordered_map<const Server*, Engine*> all;
+  const Server* last_server = nullptr;
+  Engine* last_engine = nullptr;
+};
+
+EngineDirectory& Engines() {
+  static EngineDirectory engines;
   return engines;
 }
 
@@ -276,7 +284,7 @@ class RdbReader {
 // Lifecycle
 
 Engine::Engine(Server& server) : server_(server) {
-  Engines()[&server] = this;
+  Engines().all[&server] = this;
   script_session_ = std::make_unique<Session>(server, 0, nullptr);
   hook_session_ = std::make_unique<Session>(server, 0, nullptr);
   eval_lua_ = NewEvalState();
@@ -287,13 +295,25 @@ Engine::Engine(Server& server) : server_(server) {
 }
 
 Engine::~Engine() {
-  auto it = Engines().find(&server_);
-  if (it != Engines().end() && it->second == this) Engines().erase(it);
+  EngineDirectory& engines = Engines();
+  auto it = engines.all.find(&server_);
+  if (it != engines.all.end() && it->second == this) engines.all.erase(it);
+  if (engines.last_engine == this) {
+    engines.last_server = nullptr;
+    engines.last_engine = nullptr;
+  }
   if (eval_lua_ != nullptr) lua_close(eval_lua_);
   if (functions_lua_ != nullptr) lua_close(functions_lua_);
 }
 
-Engine& Engine::Of(Server& server) { return *Engines().at(&server); }
+Engine& Engine::Of(Server& server) {
+  EngineDirectory& engines = Engines();
+  if (engines.last_server != &server) {
+    engines.last_engine = engines.all.at(&server);
+    engines.last_server = &server;
+  }
+  return *engines.last_engine;
+}
 
 namespace {
 
@@ -349,6 +369,12 @@ int LuaBreakpoint(lua_State* L) {
 int LuaDebug(lua_State*) { return 0; }
 
 // Keeps a ScriptErrorHandler closure in the registry; returns its reference.
+// A registry slot for the engine to fill later.
+int ReserveRegistrySlot(lua_State* L) {
+  lua_pushboolean(L, 0);
+  return luaL_ref(L, LUA_REGISTRYINDEX);
+}
+
 int RefErrorHandler(lua_State* L) {
   lua_pushcfunction(L, ScriptErrorHandler);
   return luaL_ref(L, LUA_REGISTRYINDEX);
@@ -405,6 +431,8 @@ lua_State* Engine::NewEvalState() {
       {nullptr, nullptr},
   };
   lua_State* L = NewSandboxedState(VmKind::kEval, {kRuntime, nullptr, kRedisCompatVersion}, this);
+  if (called_.state == eval_lua_) called_ = {};
+  eval_called_ref_ = ReserveRegistrySlot(L);
   PushRealGlobals(L);
   globals_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_pushliteral(L, "KEYS");
@@ -416,8 +444,8 @@ lua_State* Engine::NewEvalState() {
   lua_newtable(L);                           // kReusedArgvSlot
   lua_pushcfunction(L, ScriptErrorHandler);  // kEvalHandlerSlot
   static_assert(kReusedKeysSlot == 1 && kReusedArgvSlot == 2 && kEvalHandlerSlot == 3);
-  reused_keys_size_ = 0;
-  reused_argv_size_ = 0;
+  reused_keys_ = ReusedArray();
+  reused_argv_ = ReusedArray();
   reused_installed_ = false;
   eval_heap_kb_at_gc_step_ = lua_gc(L, LUA_GCCOUNT, 0);
   return L;
@@ -443,6 +471,8 @@ lua_State* Engine::NewFunctionsState() {
   };
   lua_State* L =
       NewSandboxedState(VmKind::kFunctions, {kRuntime, kLoad, kRedisCompatVersion}, this);
+  if (called_.state == functions_lua_) called_ = {};
+  functions_called_ref_ = ReserveRegistrySlot(L);
   functions_handler_ref_ = RefErrorHandler(L);
   functions_heap_kb_at_gc_step_ = lua_gc(L, LUA_GCCOUNT, 0);
   return L;
@@ -452,6 +482,23 @@ int64_t Engine::NowMs() const { return server_.now_us() / 1000; }
 
 // ---------------------------------------------------------------------------------------------
 // The redis.* API
+
+const CommandSpec* Engine::FindCalledCommand(lua_State* L, const Run& run, std::string_view name) {
+  // Lua interns strings: while the registry holds the name last looked up, a name at the same
+  // address is that same string (a script's literal, mostly), and its command is known.
+  if (name.data() == called_.name.data() && name.size() == called_.name.size() &&
+      run.L == called_.state) {
+    return called_.spec;
+  }
+  const CommandSpec* spec = server_.commands().Find(name);
+  if (lua_type(L, 1) == LUA_TSTRING && (run.L == eval_lua_ || run.L == functions_lua_)) {
+    lua_pushvalue(L, 1);
+    lua_rawseti(L, LUA_REGISTRYINDEX,
+                run.L == eval_lua_ ? eval_called_ref_ : functions_called_ref_);
+    called_ = {run.L, name, spec};
+  }
+  return spec;
+}
 
 int Engine::DoCall(lua_State* L, bool raise) {
   int argc = lua_gettop(L);
@@ -503,7 +550,7 @@ int Engine::DoCall(lua_State* L, bool raise) {
     PushCommandErrorTable(L, text);
     return raise ? -1 : 1;
   };
-  const CommandSpec* spec = server_.commands().Find(args[0]);
+  const CommandSpec* spec = FindCalledCommand(L, *run, args[0]);
   if (spec != nullptr && spec->is_container()) {
     bool runs_alone = spec->handler != nullptr && spec->CheckArity(args.size());
     if (args.size() >= 2) {
@@ -534,10 +581,26 @@ int Engine::DoCall(lua_State* L, bool raise) {
   session.set_db_index(run->db);
   session.set_resp3(run->resp == 3);
   session.output().clear();
+  ReplyBuilder::IntegerCapture integer;
+  session.reply().set_integer_capture(&integer);
   ExecuteCommand(server_, session, *spec, args, /*may_block=*/false);
+  session.reply().set_integer_capture(nullptr);
   run->db = session.db_index();
-  size_t pos = 0;
-  bool converted = PushReply(L, session.output(), &pos);
+  bool converted = true;
+  if (integer.captured && session.output().empty()) {
+    lua_pushnumber(L, static_cast<lua_Number>(integer.value));
+  } else {
+    if (integer.captured) {
+      // Not the whole reply after all: it goes back in front of what followed.
+      std::string rest = std::move(session.output());
+      session.output().clear();
+      session.reply().set_integer_capture(nullptr);
+      session.reply().Integer(integer.value);
+      session.output().append(rest);
+    }
+    size_t pos = 0;
+    converted = PushReply(L, session.output(), &pos);
+  }
   // Cleared, not released: the next call reuses the buffer.
   session.output().clear();
   if (!converted) return fail("ERR reply of the command could not be converted for the script");
@@ -809,16 +872,31 @@ void Engine::PushArray(lua_State* L, ArgList items) {
   }
 }
 
-void Engine::RefillArray(lua_State* L, int slot, size_t* size, ArgList items) {
-  for (size_t i = 0; i < items.size(); ++i) {
-    lua_pushlstring(L, items[i].data(), items[i].size());
-    lua_rawseti(L, slot, static_cast<int>(i + 1));
+void Engine::RefillArray(lua_State* L, int slot, ReusedArray* array, ArgList items) {
+  // Comparing a short item with its copy costs a fraction of interning it again; long items
+  // (payloads) are rarely repeated and are not copied.
+  constexpr size_t kCopiedMax = 64;
+  if (array->copies.size() < items.size()) {
+    array->copies.resize(items.size());
+    array->copied.resize(items.size(), 0);
   }
-  for (size_t i = items.size(); i < *size; ++i) {
+  for (size_t i = 0; i < items.size(); ++i) {
+    std::string_view item = items[i];
+    if (array->copied[i] && array->copies[i].size() == item.size() &&
+        memcmp(array->copies[i].data(), item.data(), item.size()) == 0) {
+      continue;
+    }
+    lua_pushlstring(L, item.data(), item.size());
+    lua_rawseti(L, slot, static_cast<int>(i + 1));
+    array->copied[i] = item.size() <= kCopiedMax;
+    if (array->copied[i]) array->copies[i].assign(item);
+  }
+  for (size_t i = items.size(); i < array->size; ++i) {
     lua_pushnil(L);
     lua_rawseti(L, slot, static_cast<int>(i + 1));
+    array->copied[i] = 0;
   }
-  *size = items.size();
+  array->size = items.size();
 }
 
 void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
@@ -833,7 +911,7 @@ void Engine::RunAndReply(CommandContext& ctx, Run& run, int nargs) {
   }
   run.caller = &ctx.session;
   run.db = ctx.session.db_index();
-  run.start_ms = NowMs();
+  run.start_ms = ctx.start_us > 0 ? ctx.start_us / 1000 : NowMs();
   int64_t previous_pin = server_.pinned_clock();
   if (previous_pin < 0) server_.PinClock(server_.now_ms());
   run_ = &run;
@@ -939,7 +1017,8 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     key = sha;
   }
   std::pair<const std::string, EvalScript>* entry = last_script_;
-  if (entry == nullptr || entry->first != key) {
+  if (entry == nullptr || entry->first.size() != key.size() ||
+      memcmp(entry->first.data(), key.data(), key.size()) != 0) {
     auto it = scripts_.find(key);
     // Clients send SHA1s in lower case almost always; fold only when the name is not found.
     if (it == scripts_.end() && by_sha &&
@@ -983,8 +1062,8 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
   lua_State* L = eval_lua_;
   size_t nk = static_cast<size_t>(numkeys);
   if (script.reads_args_only) {
-    RefillArray(L, kReusedKeysSlot, &reused_keys_size_, ctx.args.subspan(3, nk));
-    RefillArray(L, kReusedArgvSlot, &reused_argv_size_, ctx.args.subspan(3 + nk));
+    RefillArray(L, kReusedKeysSlot, &reused_keys_, ctx.args.subspan(3, nk));
+    RefillArray(L, kReusedArgvSlot, &reused_argv_, ctx.args.subspan(3 + nk));
   }
   // The globals change only when the script differs in kind from the last one: either the
   // reused tables, or new ones. The real globals have no __newindex: a raw set is what

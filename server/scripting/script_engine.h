@@ -164,8 +164,15 @@ class Engine {
   // allow-oom is refused before it runs.
   bool RefusedForMemory(uint32_t script_flags) const;
   void PushArray(lua_State* L, ArgList items);
-  // Makes the reused table at stack `slot` hold exactly `items` (it held *size of them before).
-  void RefillArray(lua_State* L, int slot, size_t* size, ArgList items);
+  // What a reused KEYS or ARGV table holds: how many items, and a copy of each short one, so a
+  // call that passes an item again (a queue's key names, mostly) leaves its slot alone.
+  struct ReusedArray {
+    size_t size = 0;
+    std::vector<std::string> copies;
+    std::vector<uint8_t> copied;  // copies[i] is what slot i + 1 holds
+  };
+  // Makes the reused table at stack `slot` hold exactly `items`.
+  void RefillArray(lua_State* L, int slot, ReusedArray* array, ArgList items);
   bool BuildLibrary(std::string_view code, bool replace_allowed, Library* out, std::string* error);
   void ReleaseLibrary(Library& library);
   int64_t NowMs() const;
@@ -175,6 +182,8 @@ class Engine {
   // redis.* implementations: return the number of results, or -1 with an error table pushed
   // (the Lua-facing wrappers raise it once C++ locals are gone).
   int DoCall(lua_State* L, bool raise);
+  // The command redis.call names (before subcommands), remembered for the next call.
+  const CommandSpec* FindCalledCommand(lua_State* L, const Run& run, std::string_view name);
   int DoRegisterFunction(lua_State* L);
   int DoLog(lua_State* L);
   int DoSetResp(lua_State* L);
@@ -223,15 +232,25 @@ class Engine {
   int globals_ref_ = LUA_NOREF;
   int keys_name_ref_ = LUA_NOREF;
   int argv_name_ref_ = LUA_NOREF;
-  // How many items each of the KEYS and ARGV tables handed to scripts that only read them
-  // (refilled for each call) holds. No other script ever sees them: the globals point at fresh
-  // tables while any other script runs.
-  size_t reused_keys_size_ = 0;
-  size_t reused_argv_size_ = 0;
+  // The KEYS and ARGV tables handed to scripts that only read them (refilled for each call).
+  // No other script ever sees them: the globals point at fresh tables while any other script
+  // runs, so they hold what the last refill put there.
+  ReusedArray reused_keys_;
+  ReusedArray reused_argv_;
   // Whether the globals KEYS and ARGV are the reused tables (the last script only read them).
   bool reused_installed_ = false;
   // busy-reply-threshold, followed through CONFIG SET (shared: the config may outlive us).
   std::shared_ptr<int64_t> busy_threshold_ = std::make_shared<int64_t>(0);
+  // The command name redis.call last looked up, held in its state's registry slot (so its
+  // address stays that string's), and what it named.
+  struct CalledCommand {
+    lua_State* state = nullptr;
+    std::string_view name;
+    const CommandSpec* spec = nullptr;
+  };
+  CalledCommand called_;
+  int eval_called_ref_ = LUA_NOREF;
+  int functions_called_ref_ = LUA_NOREF;
   std::vector<std::string> call_numbers_;
   std::vector<std::string_view> call_args_;
   std::unique_ptr<Session> hook_session_;  // ... and in queue hooks

@@ -197,6 +197,21 @@ TEST_F(ScriptingTest, CommandNamesInAnyCaseAndUnknownOnes) {
   EXPECT_EQ(Eval("return type(redis.call('OBJECT', 'ENCODING', 'cl'))"), "string");
   EXPECT_TRUE(ErrorStartsWith(Eval("return redis.call('object', 'nosuch', 'cl')"),
                               "ERR Unknown Redis command called from script"));
+  // Names built at run time, collected between calls, so their memory is reused for other
+  // strings; each call still runs the command it names.
+  EXPECT_EQ(Eval("local names = {'LLEN', 'LPUSH', 'TYPE'} local out = {} "
+                 "for i = 1, 300 do "
+                 "  local name = string.lower(names[i % 3 + 1]) .. string.rep('', i) "
+                 "  local r = name == 'lpush' and redis.call(name, 'gl', 'x') or "
+                 "            redis.call(name, 'gl') "
+                 "  if i % 50 == 0 then collectgarbage() end "
+                 "  out[#out + 1] = type(r) == 'table' and r.ok or tostring(r) "
+                 "end return {out[1], out[2], out[3], out[298], out[299], out[300]}"),
+            (std::vector<std::string>{"1", "list", "1", "100", "list", "100"}));
+  EXPECT_TRUE(ErrorStartsWith(Eval("return redis.call(7, 'x')"),
+                              "ERR Unknown Redis command called from script"));
+  EXPECT_EQ(Run({"SCRIPT", "FLUSH"}), "OK");
+  EXPECT_EQ(Eval("return redis.call('LLEN', 'cl')"), 3);
 }
 
 TEST_F(ScriptingTest, EveryCallSeesOnlyItsOwnKeysAndArgv) {
@@ -223,6 +238,34 @@ TEST_F(ScriptingTest, EveryCallSeesOnlyItsOwnKeysAndArgv) {
   // After SCRIPT FLUSH (a new Lua state) as before.
   EXPECT_EQ(Run({"SCRIPT", "FLUSH"}), "OK");
   EXPECT_EQ(Eval(reader, {"2", "p", "q", "y"}), (V{"2", "1", "p", "nil", "y", "nil"}));
+}
+
+TEST_F(ScriptingTest, RepeatedKeysAndArgvAreSeenAsPassed) {
+  using V = std::vector<std::string>;
+  // A reused table keeps an item that a call passes again; every other item is replaced. Items
+  // that repeat, change in place (same length), grow past the copied size and shrink back.
+  const std::string reader = "return {tostring(#KEYS), tostring(#ARGV), KEYS[1], ARGV[1]}";
+  const std::string long_a(100, 'a');
+  std::string long_b = long_a;
+  long_b.back() = 'b';
+  const std::vector<std::vector<std::string>> calls = {
+      {"1", "queue", "job-1"}, {"1", "queue", "job-1"}, {"1", "queue", "job-2"},
+      {"1", "qveue", "job-2"}, {"1", long_a, long_a},   {"1", long_a, long_b},
+      {"1", long_b, long_b},   {"1", "queue", "job-2"}, {"1", "queue", ""},
+      {"1", "", "job-2"},      {"1", "queue", "job-2"},
+  };
+  for (const auto& call : calls) {
+    EXPECT_EQ(Eval(reader, call), (V{"1", "1", call[1], call[2]})) << call[1] << " " << call[2];
+  }
+  // A script that writes its tables in between gets fresh ones, and leaves the reused ones alone.
+  EXPECT_EQ(Eval("KEYS[1] = 'w' ARGV[1] = 'w' return {KEYS[1], ARGV[1]}", {"1", "queue", "job-2"}),
+            (V{"w", "w"}));
+  EXPECT_EQ(Eval(reader, {"1", "queue", "job-2"}), (V{"1", "1", "queue", "job-2"}));
+  // Fewer items, then the same items as before the gap.
+  EXPECT_EQ(Eval("return {tostring(#KEYS), tostring(#ARGV)}", {"0"}), (V{"0", "0"}));
+  EXPECT_EQ(Eval(reader, {"1", "queue", "job-2"}), (V{"1", "1", "queue", "job-2"}));
+  EXPECT_EQ(Run({"SCRIPT", "FLUSH"}), "OK");
+  EXPECT_EQ(Eval(reader, {"1", "queue", "job-2"}), (V{"1", "1", "queue", "job-2"}));
 }
 
 TEST_F(ScriptingTest, IntegerRepliesOfEveryShape) {
