@@ -443,7 +443,9 @@ lua_State* Engine::NewEvalState() {
   lua_newtable(L);                           // kReusedKeysSlot
   lua_newtable(L);                           // kReusedArgvSlot
   lua_pushcfunction(L, ScriptErrorHandler);  // kEvalHandlerSlot
-  static_assert(kReusedKeysSlot == 1 && kReusedArgvSlot == 2 && kEvalHandlerSlot == 3);
+  lua_pushnil(L);                            // kLastScriptSlot
+  static_assert(kReusedKeysSlot == 1 && kReusedArgvSlot == 2 && kEvalHandlerSlot == 3 &&
+                kLastScriptSlot == 4);
   reused_keys_ = ReusedArray();
   reused_argv_ = ReusedArray();
   reused_installed_ = false;
@@ -1040,6 +1042,8 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     }
     entry = &*it;
     last_script_ = entry;
+    lua_rawgeti(eval_lua_, LUA_REGISTRYINDEX, entry->second.ref);
+    lua_replace(eval_lua_, kLastScriptSlot);
   }
   const EvalScript& script = entry->second;
   // A script with a shebang says whether it writes: one that may, and has not opted into
@@ -1087,7 +1091,7 @@ void Engine::Eval(CommandContext& ctx, bool by_sha, bool read_only) {
     lua_pop(L, 1);
     reused_installed_ = script.reads_args_only;
   }
-  lua_rawgeti(L, LUA_REGISTRYINDEX, script.ref);
+  lua_pushvalue(L, kLastScriptSlot);
   RunAndReply(ctx, run, 0);
 }
 

@@ -222,11 +222,12 @@ class Engine {
   // allocating a closure. The eval state keeps its own at kEvalHandlerSlot.
   int functions_handler_ref_ = LUA_NOREF;
   // The bottom of the eval state's stack, below every script call, holds what each call uses:
-  // the reused KEYS and ARGV tables and the error handler, so a call reaches them by stack
-  // index rather than by registry lookups.
+  // the reused KEYS and ARGV tables, the error handler and the last script run, so a call
+  // reaches them by stack index rather than by registry lookups.
   static constexpr int kReusedKeysSlot = 1;
   static constexpr int kReusedArgvSlot = 2;
   static constexpr int kEvalHandlerSlot = 3;
+  static constexpr int kLastScriptSlot = 4;  // last_script_'s function
   // The eval state's real globals and its "KEYS" and "ARGV" strings, so setting them for a
   // call neither looks the globals up nor interns the names.
   int globals_ref_ = LUA_NOREF;
