@@ -160,6 +160,8 @@ class Engine {
   bool CompileEval(std::string_view body, const std::string& sha, std::string* error);
   // Runs the function on top of the stack with `nargs` arguments above it and replies.
   void RunAndReply(CommandContext& ctx, Run& run, int nargs);
+  // Installs (or removes) the count hook scripts run under.
+  static void SetStandingHook(lua_State* L, bool on);
   // Over maxmemory, a script whose flags say it may write and that has not opted into
   // allow-oom is refused before it runs.
   bool RefusedForMemory(uint32_t script_flags) const;
