@@ -368,13 +368,13 @@ int LuaBreakpoint(lua_State* L) {
 
 int LuaDebug(lua_State*) { return 0; }
 
-// Keeps a ScriptErrorHandler closure in the registry; returns its reference.
 // A registry slot for the engine to fill later.
 int ReserveRegistrySlot(lua_State* L) {
   lua_pushboolean(L, 0);
   return luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
+// Keeps a ScriptErrorHandler closure in the registry; returns its reference.
 int RefErrorHandler(lua_State* L) {
   lua_pushcfunction(L, ScriptErrorHandler);
   return luaL_ref(L, LUA_REGISTRYINDEX);

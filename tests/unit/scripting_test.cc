@@ -285,6 +285,26 @@ TEST_F(ScriptingTest, IntegerRepliesOfEveryShape) {
   EXPECT_EQ(r[5], 2);
 }
 
+// Writes an integer and then a second reply: no real command does, but redis.call must still
+// see the integer first if one ever did.
+void CmdIntegerThenBulk(CommandContext& ctx) {
+  ctx.reply.Integer(5);
+  ctx.reply.Bulk("after");
+}
+
+TEST_F(ScriptingTest, AnIntegerFollowedByMoreStaysInFront) {
+  server_->commands().Add(CommandSpec{.name = "intthenbulk",
+                                      .arity = 1,
+                                      .group = "generic",
+                                      .since = "7.0.0",
+                                      .summary = "Replies an integer, then a bulk string.",
+                                      .syntax = "",
+                                      .handler = CmdIntegerThenBulk});
+  EXPECT_EQ(Eval("return redis.call('intthenbulk')"), 5);
+  // A command that replies one integer still gives the script its number.
+  EXPECT_EQ(Eval("return redis.call('incr', 'counter')"), 1);
+}
+
 TEST_F(ScriptingTest, NumbersPassedToCommandsKeepFullPrecision) {
   EXPECT_EQ(Eval("redis.call('set', 'k', 0.1) return redis.call('get', 'k')"),
             "0.10000000000000001");
