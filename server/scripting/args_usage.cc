@@ -171,13 +171,15 @@ bool ReachesGlobals(std::string_view name) {
 
 }  // namespace
 
+std::string_view WithoutShebangLine(std::string_view body) {
+  if (!body.starts_with("#!")) return body;
+  size_t eol = body.find('\n');
+  return eol == std::string_view::npos ? std::string_view() : body.substr(eol);
+}
+
 bool ReadsArgsOnly(std::string_view body) {
-  if (body.starts_with("#!")) {
-    size_t eol = body.find('\n');
-    body = eol == std::string_view::npos ? std::string_view() : body.substr(eol);
-  }
   std::vector<Token> t;
-  if (!Tokenize(body, &t)) return false;
+  if (!Tokenize(WithoutShebangLine(body), &t)) return false;
   for (size_t i = 0; i < t.size(); ++i) {
     if (t[i].kind != Token::kName) continue;
     if (ReachesGlobals(t[i].text)) return false;
@@ -188,6 +190,17 @@ bool ReadsArgsOnly(std::string_view body) {
     if (!indexed) return false;
     size_t close = MatchClose(t, i + 1);
     if (close == kNone || !NotAssigned(t, close + 1)) return false;
+  }
+  return true;
+}
+
+bool UsesRedisOnlyForFields(std::string_view body) {
+  std::vector<Token> t;
+  if (!Tokenize(WithoutShebangLine(body), &t)) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i].kind != Token::kName || t[i].text != "redis") continue;
+    if (i > 0 && (Is(t, i - 1, ".") || Is(t, i - 1, ":"))) continue;  // a field, not the global
+    if (!Is(t, i + 1, ".") && !Is(t, i + 1, "[") && !Is(t, i + 1, ":")) return false;
   }
   return true;
 }

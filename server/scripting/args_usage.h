@@ -14,4 +14,13 @@ namespace sluice::scripting {
 // Conservative: anything it cannot tell is false. A "#!" first line is left out.
 bool ReadsArgsOnly(std::string_view body);
 
+// True when every use of the global `redis` in `body` reads a field of it (`redis.call`,
+// `redis[name]`, `redis:f()`): nothing assigns it, declares a local of that name, calls it or
+// computes with it. Such a script behaves the same, error texts included, with `redis` bound to
+// a local holding the same table. Conservative, like ReadsArgsOnly.
+bool UsesRedisOnlyForFields(std::string_view body);
+
+// `body` without its "#!" first line, newline kept so line numbers stay the same.
+std::string_view WithoutShebangLine(std::string_view body);
+
 }  // namespace sluice::scripting

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "server/scripting/args_usage.h"
 #include "server/scripting/lua_libs.h"
 
 extern "C" {
@@ -680,10 +681,7 @@ int ScriptErrorHandler(lua_State* L) {
 }
 
 bool CompileChunk(lua_State* L, std::string_view body, const char* chunk_name, std::string* error) {
-  if (body.starts_with("#!")) {
-    size_t eol = body.find('\n');
-    body = eol == std::string_view::npos ? std::string_view() : body.substr(eol);
-  }
+  body = WithoutShebangLine(body);
   if (luaL_loadbuffer(L, body.data(), body.size(), chunk_name) != 0) {
     size_t len;
     const char* message = lua_tolstring(L, -1, &len);

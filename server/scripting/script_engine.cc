@@ -1003,13 +1003,47 @@ bool Engine::CompileEval(std::string_view body, const std::string& sha, std::str
     *error = "ERR Error compiling script (new function): " + message;
     return false;
   }
-  BindToRealGlobalsIfReadOnly(eval_lua_);
+  bool reads_real_globals = BindToRealGlobalsIfReadOnly(eval_lua_);
   EvalScript script;
   script.body.assign(body);
   script.flags = flags;
-  script.ref = luaL_ref(eval_lua_, LUA_REGISTRYINDEX);
   script.reads_args_only = ReadsArgsOnly(body);
+  script.args_bound = reads_real_globals && script.reads_args_only &&
+                      UsesRedisOnlyForFields(body) && BindArgsAndRedis(body);
+  script.ref = luaL_ref(eval_lua_, LUA_REGISTRYINDEX);
   scripts_.emplace(sha, std::move(script));
+  return true;
+}
+
+bool Engine::BindArgsAndRedis(std::string_view body) {
+  // The body becomes the inner function of a chunk whose locals KEYS, ARGV and redis hold the
+  // reused tables and the redis table, so the script reads each with an upvalue access instead
+  // of a table lookup. The prefix shares the body's first line and the suffix follows its last,
+  // so every line keeps its number. The inner function is not vararg (Lua 5.1 would build an
+  // `arg` table at every call of one that does not use `...`), so a body that uses `...` fails
+  // to compile this way and keeps the plain chunk.
+  lua_State* L = eval_lua_;
+  std::string wrapped = "local KEYS, ARGV, redis = ...; return function() ";
+  wrapped += WithoutShebangLine(body);
+  wrapped += "\nend";
+  if (luaL_loadbuffer(L, wrapped.data(), wrapped.size(), "@user_script") != 0) {
+    lua_pop(L, 1);  // a limit the extra locals or upvalues reach: the plain chunk stays
+    return false;
+  }
+  if (!BindToRealGlobalsIfReadOnly(L)) {
+    lua_pop(L, 1);
+    return false;
+  }
+  lua_pushvalue(L, kReusedKeysSlot);
+  lua_pushvalue(L, kReusedArgvSlot);
+  PushRealGlobals(L);
+  lua_getfield(L, -1, "redis");
+  lua_remove(L, -2);
+  if (lua_pcall(L, 3, 1, 0) != 0 || !lua_isfunction(L, -1)) {
+    lua_pop(L, 1);
+    return false;
+  }
+  lua_replace(L, -2);
   return true;
 }
 

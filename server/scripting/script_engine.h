@@ -113,6 +113,11 @@ class Engine {
     hook_observer_ = std::move(observer);
   }
   void SetEventPumpForTesting(std::function<void()> pump) { event_pump_ = std::move(pump); }
+  // Whether the cached script `sha` reads KEYS, ARGV and redis as upvalues (BindArgsAndRedis).
+  bool ArgsBoundForTesting(std::string_view sha) const {
+    auto it = scripts_.find(sha);
+    return it != scripts_.end() && it->second.args_bound;
+  }
 
  private:
   struct EvalScript {
@@ -121,6 +126,7 @@ class Engine {
     int ref = LUA_NOREF;
     // The script only reads KEYS and ARGV (ReadsArgsOnly): it gets the reused tables.
     bool reads_args_only = false;
+    bool args_bound = false;  // BindArgsAndRedis took it
   };
   // The script in progress.
   struct Run {
@@ -158,6 +164,11 @@ class Engine {
   lua_State* NewEvalState();
   lua_State* NewFunctionsState();
   bool CompileEval(std::string_view body, const std::string& sha, std::string* error);
+  // Replaces the compiled script on top of the eval state's stack by one that reads KEYS, ARGV
+  // and redis as upvalues, for a script that only reads KEYS and ARGV (so the reused tables can
+  // stand for them), only reads fields of redis and assigns no global. Leaves the script as it
+  // is if the other form does not compile.
+  bool BindArgsAndRedis(std::string_view body);
   // Runs the function on top of the stack with `nargs` arguments above it and replies.
   void RunAndReply(CommandContext& ctx, Run& run, int nargs);
   // Installs (or removes) the count hook scripts run under.

@@ -240,6 +240,34 @@ TEST_F(ScriptingTest, EveryCallSeesOnlyItsOwnKeysAndArgv) {
   EXPECT_EQ(Eval(reader, {"2", "p", "q", "y"}), (V{"2", "1", "p", "nil", "y", "nil"}));
 }
 
+TEST_F(ScriptingTest, ScriptsThatOnlyReadTheirArgumentsAndRedisGetThemAsUpvalues) {
+  auto bound = [&](std::string_view script) {
+    std::string sha = Run({"SCRIPT", "LOAD", script}).str;
+    return engine().ArgsBoundForTesting(sha);
+  };
+  EXPECT_TRUE(bound("return redis.call('LPUSH', KEYS[1], ARGV[1])"));
+  EXPECT_TRUE(bound("#!lua flags=no-writes\nreturn {#KEYS, ARGV[2]}"));
+  EXPECT_TRUE(bound("local call = redis.call\nreturn redis['pcall']('ping')"));
+  EXPECT_TRUE(bound("local t = {} for i = 1, #ARGV do t[i] = ARGV[i] end return t"));
+  EXPECT_FALSE(bound("return select('#', ...)"));  // `...` needs the vararg chunk
+  EXPECT_FALSE(bound("return KEYS"));              // the table itself is handed out
+  EXPECT_FALSE(bound("KEYS[1] = 'x' return 1"));
+  EXPECT_FALSE(bound("local redis = {} return 1"));
+  EXPECT_FALSE(bound("return redis"));
+  EXPECT_FALSE(bound("x = 1"));  // assigns a global
+  EXPECT_FALSE(bound("return _G.KEYS[1]"));
+  // Bound scripts see each call's arguments, and their errors keep their lines.
+  std::string s = "local k = KEYS[1]\nlocal v = ARGV[1]\nreturn redis.call('incr', k) + v";
+  EXPECT_EQ(Eval(s, {"1", "n", "5"}), 6);
+  EXPECT_EQ(Eval(s, {"1", "n", "10"}), 12);
+  Run({"SET", "str", "x"});
+  EXPECT_TRUE(IsError(Eval(s, {"1", "str", "1"}),
+                      "ERR value is not an integer or out of range" + Where(s, 3)));
+  EXPECT_EQ(Run({"SCRIPT", "FLUSH"}), "OK");
+  EXPECT_EQ(Eval(s, {"1", "n", "0"}), 3);
+  EXPECT_TRUE(engine().ArgsBoundForTesting(Run({"SCRIPT", "LOAD", s}).str));
+}
+
 TEST_F(ScriptingTest, RepeatedKeysAndArgvAreSeenAsPassed) {
   using V = std::vector<std::string>;
   // A reused table keeps an item that a call passes again; every other item is replaced. Items
