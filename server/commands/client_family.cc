@@ -129,7 +129,7 @@ std::string DescribeClient(const CommandContext& ctx, Session& session) {
   AppendField(&line, "omem", 0);
   AppendField(&line, "tot-mem", static_cast<int64_t>(total));
   AppendField(&line, "events", output_bytes > 0 ? "rw" : "r");
-  AppendField(&line, "cmd", current ? ctx.spec.name : std::string_view(session.last_command()));
+  AppendField(&line, "cmd", current ? ctx.spec.name : session.last_command());
   AppendField(&line, "user", "default");
   AppendField(&line, "redir", -1);
   AppendField(&line, "resp", session.resp3() ? 3 : 2);

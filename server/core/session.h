@@ -71,8 +71,9 @@ class Session : public net::ConnectionHandler {
 
   int64_t created_ms() const { return created_ms_; }
   int64_t last_interaction_ms() const { return last_interaction_ms_; }
-  const std::string& last_command() const { return last_command_; }
-  void set_last_command(std::string_view name) { last_command_.assign(name); }
+  std::string_view last_command() const { return last_command_; }
+  // `name` is a command table name, which lives as long as the server.
+  void set_last_command(std::string_view name) { last_command_ = name; }
   size_t query_buffer_size() const;
   size_t query_buffer_free() const;
 
@@ -135,7 +136,7 @@ class Session : public net::ConnectionHandler {
   ReplyBuilder reply_;
   std::vector<std::string_view> argv_;
   std::string name_;
-  std::string last_command_ = "NULL";
+  std::string_view last_command_ = "NULL";
   int db_index_ = 0;
   int64_t created_ms_ = 0;
   int64_t last_interaction_ms_ = 0;

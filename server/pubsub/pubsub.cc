@@ -256,13 +256,13 @@ bool PubSub::EnforceOutputLimit(Session* session) {
   LogWarning("Client id=%" PRIu64
              " addr=%s laddr=%s name=%s db=%d sub=%zu psub=%zu ssub=%zu "
              "omem=%" PRId64
-             " cmd=%s scheduled to be closed ASAP for overcoming of output buffer "
+             " cmd=%.*s scheduled to be closed ASAP for overcoming of output buffer "
              "limits.",
              session->id(), conn != nullptr ? conn->peer().c_str() : "",
              conn != nullptr ? conn->local().c_str() : "", session->name().c_str(),
              session->db_index(), CountOf(session, Kind::kChannel),
              CountOf(session, Kind::kPattern), CountOf(session, Kind::kShard), used,
-             session->last_command().c_str());
+             static_cast<int>(session->last_command().size()), session->last_command().data());
   session->Kill();
   return true;
 }

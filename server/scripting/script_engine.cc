@@ -843,11 +843,12 @@ bool Engine::OnHook() {
 }
 
 void Engine::EnterBusy(Run& run) {
-  run.owned_name.assign(run.name);
-  run.name = run.owned_name;
-  run.owned_command.assign(run.command.begin(), run.command.end());
-  run.owned_command_views.assign(run.owned_command.begin(), run.owned_command.end());
-  run.command = run.owned_command_views;
+  run.owned = std::make_unique<Run::Owned>();
+  run.owned->name.assign(run.name);
+  run.name = run.owned->name;
+  run.owned->command.assign(run.command.begin(), run.command.end());
+  run.owned->command_views.assign(run.owned->command.begin(), run.owned->command.end());
+  run.command = run.owned->command_views;
   run.timed_out = true;
   server_.set_busy_reply(run.is_eval ? kBusyEval : kBusyFunction);
   // The caller's next requests wait in the socket: its read buffer holds the running command.

@@ -138,9 +138,12 @@ class Engine {
     // FUNCTION STATS), so EnterBusy copies them into the owned_ fields first.
     std::string_view name;
     ArgList command;
-    std::string owned_name;
-    std::vector<std::string> owned_command;
-    std::vector<std::string_view> owned_command_views;
+    struct Owned {
+      std::string name;
+      std::vector<std::string> command;
+      std::vector<std::string_view> command_views;
+    };
+    std::unique_ptr<Owned> owned;  // only a busy script needs them
     Session* caller = nullptr;
     lua_State* L = nullptr;
     int64_t start_ms = 0;
