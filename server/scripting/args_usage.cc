@@ -194,13 +194,24 @@ bool ReadsArgsOnly(std::string_view body) {
   return true;
 }
 
-bool UsesRedisOnlyForFields(std::string_view body) {
+bool ReadsRedisFieldsOnly(std::string_view body) {
   std::vector<Token> t;
   if (!Tokenize(WithoutShebangLine(body), &t)) return false;
   for (size_t i = 0; i < t.size(); ++i) {
     if (t[i].kind != Token::kName || t[i].text != "redis") continue;
     if (i > 0 && (Is(t, i - 1, ".") || Is(t, i - 1, ":"))) continue;  // a field, not the global
-    if (!Is(t, i + 1, ".") && !Is(t, i + 1, "[") && !Is(t, i + 1, ":")) return false;
+    if (i > 0 && t[i - 1].kind == Token::kName && t[i - 1].text == "function") return false;
+    size_t after;  // the token after the field
+    if (Is(t, i + 1, ".") && i + 2 < t.size() && t[i + 2].kind == Token::kName) {
+      after = i + 3;
+    } else if (Is(t, i + 1, "[")) {
+      size_t close = MatchClose(t, i + 1);
+      if (close == kNone) return false;
+      after = close + 1;
+    } else {
+      return false;
+    }
+    if (!NotAssigned(t, after)) return false;
   }
   return true;
 }

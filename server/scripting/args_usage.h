@@ -15,10 +15,11 @@ namespace sluice::scripting {
 bool ReadsArgsOnly(std::string_view body);
 
 // True when every use of the global `redis` in `body` reads a field of it (`redis.call`,
-// `redis[name]`, `redis:f()`): nothing assigns it, declares a local of that name, calls it or
-// computes with it. Such a script behaves the same, error texts included, with `redis` bound to
-// a local holding the same table. Conservative, like ReadsArgsOnly.
-bool UsesRedisOnlyForFields(std::string_view body);
+// `redis[name]`) and nothing else: no assignment to it or to one of its fields, no local of that
+// name, no method call, call or arithmetic on it, no passing it on. Such a script behaves the
+// same, error texts included, when `redis` is a local holding the table behind the read-only
+// proxy, since the proxy only refuses writes. Conservative, like ReadsArgsOnly.
+bool ReadsRedisFieldsOnly(std::string_view body);
 
 // `body` without its "#!" first line, newline kept so line numbers stay the same.
 std::string_view WithoutShebangLine(std::string_view body);

@@ -624,6 +624,13 @@ bool BindToRealGlobalsIfReadOnly(lua_State* L) {
   return lua_setfenv(L, -2) != 0;
 }
 
+void PushUnprotectedGlobal(lua_State* L, const char* name) {
+  PushRealGlobals(L);
+  lua_getfield(L, -1, name);
+  lua_remove(L, -2);
+  Unwrap(L, -1);
+}
+
 void SetLoadMode(lua_State* L, bool loading) {
   PushRegistry(L, &kGlobalsMetaKey);
   if (loading) {

@@ -41,6 +41,9 @@ void* LuaContext(lua_State* L);
 
 // The writable globals table (for KEYS and ARGV), pushed on the stack.
 void PushRealGlobals(lua_State* L);
+// Pushes the global `name` as the sandbox keeps it, behind its read-only proxy if it has one:
+// reads of its fields give what reads through the proxy give, writes are not refused.
+void PushUnprotectedGlobal(lua_State* L, const char* name);
 
 // Gives the compiled chunk on top of the stack the real globals as its environment when neither
 // it nor any function nested in it assigns a global; returns whether it did. Such a chunk reads a

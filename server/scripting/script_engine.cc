@@ -1009,8 +1009,8 @@ bool Engine::CompileEval(std::string_view body, const std::string& sha, std::str
   script.body.assign(body);
   script.flags = flags;
   script.reads_args_only = ReadsArgsOnly(body);
-  script.args_bound = reads_real_globals && script.reads_args_only &&
-                      UsesRedisOnlyForFields(body) && BindArgsAndRedis(body);
+  script.args_bound = reads_real_globals && script.reads_args_only && ReadsRedisFieldsOnly(body) &&
+                      BindArgsAndRedis(body);
   script.ref = luaL_ref(eval_lua_, LUA_REGISTRYINDEX);
   scripts_.emplace(sha, std::move(script));
   return true;
@@ -1018,8 +1018,9 @@ bool Engine::CompileEval(std::string_view body, const std::string& sha, std::str
 
 bool Engine::BindArgsAndRedis(std::string_view body) {
   // The body becomes the inner function of a chunk whose locals KEYS, ARGV and redis hold the
-  // reused tables and the redis table, so the script reads each with an upvalue access instead
-  // of a table lookup. The prefix shares the body's first line and the suffix follows its last,
+  // reused tables and the redis table (the one behind the read-only proxy: the script only
+  // reads its fields), so the script reads each with an upvalue access instead of one or two
+  // table lookups. The prefix shares the body's first line and the suffix follows its last,
   // so every line keeps its number. The inner function is not vararg (Lua 5.1 would build an
   // `arg` table at every call of one that does not use `...`), so a body that uses `...` fails
   // to compile this way and keeps the plain chunk.
@@ -1037,9 +1038,7 @@ bool Engine::BindArgsAndRedis(std::string_view body) {
   }
   lua_pushvalue(L, kReusedKeysSlot);
   lua_pushvalue(L, kReusedArgvSlot);
-  PushRealGlobals(L);
-  lua_getfield(L, -1, "redis");
-  lua_remove(L, -2);
+  PushUnprotectedGlobal(L, "redis");
   if (lua_pcall(L, 3, 1, 0) != 0 || !lua_isfunction(L, -1)) {
     lua_pop(L, 1);
     return false;

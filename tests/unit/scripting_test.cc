@@ -254,7 +254,11 @@ TEST_F(ScriptingTest, ScriptsThatOnlyReadTheirArgumentsAndRedisGetThemAsUpvalues
   EXPECT_FALSE(bound("KEYS[1] = 'x' return 1"));
   EXPECT_FALSE(bound("local redis = {} return 1"));
   EXPECT_FALSE(bound("return redis"));
-  EXPECT_FALSE(bound("x = 1"));  // assigns a global
+  EXPECT_FALSE(bound("redis.call = nil"));  // the proxy must refuse it
+  EXPECT_FALSE(bound("redis['x'], KEYS[1] = 1, 2"));
+  EXPECT_FALSE(bound("function redis.x() end"));
+  EXPECT_FALSE(bound("return redis:call('ping')"));  // passes the table itself
+  EXPECT_FALSE(bound("x = 1"));                      // assigns a global
   EXPECT_FALSE(bound("return _G.KEYS[1]"));
   // Bound scripts see each call's arguments, and their errors keep their lines.
   std::string s = "local k = KEYS[1]\nlocal v = ARGV[1]\nreturn redis.call('incr', k) + v";
