@@ -873,7 +873,7 @@ void Engine::PushArray(lua_State* L, ArgList items) {
   }
 }
 
-void Engine::RefillArray(lua_State* L, int slot, ReusedArray* array, ArgList items) {
+void Engine::RefillArrayItems(lua_State* L, int slot, ReusedArray* array, ArgList items) {
   // Comparing a short item with its copy costs a fraction of interning it again; long items
   // (payloads) are rarely repeated and are not copied.
   constexpr size_t kCopiedMax = 64;
@@ -883,10 +883,7 @@ void Engine::RefillArray(lua_State* L, int slot, ReusedArray* array, ArgList ite
   }
   for (size_t i = 0; i < items.size(); ++i) {
     std::string_view item = items[i];
-    if (array->copied[i] && array->copies[i].size() == item.size() &&
-        memcmp(array->copies[i].data(), item.data(), item.size()) == 0) {
-      continue;
-    }
+    if (array->Holds(i, item)) continue;
     lua_pushlstring(L, item.data(), item.size());
     lua_rawseti(L, slot, static_cast<int>(i + 1));
     array->copied[i] = item.size() <= kCopiedMax;

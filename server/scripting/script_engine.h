@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
@@ -186,9 +187,25 @@ class Engine {
     size_t size = 0;
     std::vector<std::string> copies;
     std::vector<uint8_t> copied;  // copies[i] is what slot i + 1 holds
+
+    bool Holds(size_t i, std::string_view item) const {
+      return copied[i] && copies[i].size() == item.size() &&
+             memcmp(copies[i].data(), item.data(), item.size()) == 0;
+    }
+    bool HoldsAll(ArgList items) const {
+      if (items.size() != size) return false;
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (!Holds(i, items[i])) return false;
+      }
+      return true;
+    }
   };
-  // Makes the reused table at stack `slot` hold exactly `items`.
-  void RefillArray(lua_State* L, int slot, ReusedArray* array, ArgList items);
+  // Makes the reused table at stack `slot` hold exactly `items`: checked here, so the usual
+  // call (the same items as the last one) costs no function call.
+  void RefillArray(lua_State* L, int slot, ReusedArray* array, ArgList items) {
+    if (!array->HoldsAll(items)) RefillArrayItems(L, slot, array, items);
+  }
+  void RefillArrayItems(lua_State* L, int slot, ReusedArray* array, ArgList items);
   bool BuildLibrary(std::string_view code, bool replace_allowed, Library* out, std::string* error);
   void ReleaseLibrary(Library& library);
   int64_t NowMs() const;
