@@ -95,6 +95,11 @@ RequestParser::Status RequestParser::Parse(char* buf, size_t size,
 RequestParser::Status RequestParser::ParseMultibulk(char* buf, size_t size,
                                                     std::vector<std::string_view>* args,
                                                     size_t* consumed) {
+  // Bulks go straight into `args`, with the position in a local: a request that is all in the
+  // buffer (nearly every one) never touches the resume state. One cut short is kept as offsets
+  // by Suspend and put back into `args` when more bytes arrive.
+  size_t pos;
+  int64_t expected;
   if (!in_multibulk_) {
     int64_t count = 0;
     size_t next = ReadNumberLine(buf, size, 1, limits_->max_inline_len, &count);
@@ -107,43 +112,56 @@ RequestParser::Status RequestParser::ParseMultibulk(char* buf, size_t size,
       *consumed = next;
       return Status::kCommand;
     }
-    in_multibulk_ = true;
-    expected_args_ = count;
-    pos_ = next;
-    pending_.clear();
-    pending_.reserve(static_cast<size_t>(count < 1024 ? count : 1024));
+    expected = count;
+    pos = next;
+    args->reserve(static_cast<size_t>(count < 1024 ? count : 1024));
+  } else {
+    expected = expected_args_;
+    pos = pos_;
+    args->reserve(pending_.size() + 1);
+    for (const auto& [offset, len] : pending_) args->emplace_back(buf + offset, len);
   }
-  while (static_cast<int64_t>(pending_.size()) < expected_args_) {
-    if (pos_ >= size) {
-      bytes_wanted_ = 0;
-      return Status::kIncomplete;
-    }
-    if (buf[pos_] != '$') {
+  const size_t max_line = limits_->max_inline_len;
+  const int64_t max_bulk = limits_->max_bulk_len;
+  while (static_cast<int64_t>(args->size()) < expected) {
+    if (pos >= size) return Suspend(buf, args, expected, pos, 0);
+    if (buf[pos] != '$') {
       static thread_local char message[64];
-      unsigned char c = static_cast<unsigned char>(buf[pos_]);
+      unsigned char c = static_cast<unsigned char>(buf[pos]);
       snprintf(message, sizeof(message), "Protocol error: expected '$', got '%c'",
                isprint(c) ? c : ' ');
       return Fail(message);
     }
     int64_t len = 0;
-    size_t next = ReadNumberLine(buf, size, pos_ + 1, limits_->max_inline_len, &len);
-    if (next == 0) return Status::kIncomplete;
+    size_t next = ReadNumberLine(buf, size, pos + 1, max_line, &len);
+    if (next == 0) return Suspend(buf, args, expected, pos, 0);
     if (next == kBadNumber - 1) return Fail("Protocol error: too big bulk count string");
-    if (next == kBadNumber || len < 0 || len > limits_->max_bulk_len) {
+    if (next == kBadNumber || len < 0 || len > max_bulk) {
       return Fail("Protocol error: invalid bulk length");
     }
     size_t end = next + static_cast<size_t>(len) + 2;
-    if (end > size) {
-      bytes_wanted_ = end - size;
-      return Status::kIncomplete;
-    }
-    pending_.emplace_back(next, static_cast<size_t>(len));
-    pos_ = end;
+    if (end > size) return Suspend(buf, args, expected, pos, end - size);
+    args->emplace_back(buf + next, static_cast<size_t>(len));
+    pos = end;
   }
-  for (const auto& [offset, len] : pending_) args->emplace_back(buf + offset, len);
-  *consumed = pos_;
-  Reset();
+  *consumed = pos;
+  if (in_multibulk_) Reset();
   return Status::kCommand;
+}
+
+RequestParser::Status RequestParser::Suspend(const char* buf, std::vector<std::string_view>* args,
+                                             int64_t expected, size_t pos, size_t wanted) {
+  // Offsets, not views: the caller may move its buffer before calling again.
+  in_multibulk_ = true;
+  expected_args_ = expected;
+  pos_ = pos;
+  bytes_wanted_ = wanted;
+  pending_.clear();
+  for (std::string_view arg : *args) {
+    pending_.emplace_back(static_cast<size_t>(arg.data() - buf), arg.size());
+  }
+  args->clear();
+  return Status::kIncomplete;
 }
 
 RequestParser::Status RequestParser::ParseInline(char* buf, size_t size,

@@ -43,6 +43,9 @@ class RequestParser {
                         size_t* consumed);
   Status ParseInline(char* buf, size_t size, std::vector<std::string_view>* args, size_t* consumed);
   Status Fail(std::string_view message);
+  // Keeps the bulks of a command cut short (at `pos`, `wanted` more bytes known to be needed).
+  Status Suspend(const char* buf, std::vector<std::string_view>* args, int64_t expected, size_t pos,
+                 size_t wanted);
 
   const ParserLimits* limits_;
   std::string_view error_;
