@@ -35,6 +35,14 @@ void ReplyBuilder::Error(std::string_view message) {
   out_->append("\r\n");
 }
 
+void ReplyBuilder::WriteBackInFront(IntegerCapture* capture) {
+  capture->captured = false;
+  std::string rest = std::move(*out_);
+  out_->clear();
+  Header(':', capture->value);
+  out_->append(rest);
+}
+
 void ReplyBuilder::Bulk(std::string_view s) {
   Header('$', static_cast<int64_t>(s.size()));
   out_->append(s);

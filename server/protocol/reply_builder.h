@@ -59,7 +59,14 @@ class ReplyBuilder {
     bool captured = false;
     int64_t value = 0;
   };
-  void set_integer_capture(IntegerCapture* capture) { integer_capture_ = capture; }
+  void StartIntegerCapture(IntegerCapture* capture) { integer_capture_ = capture; }
+  // Ends the capture. An integer captured ahead of further output is written back in front of
+  // it (and the capture then holds nothing), so the output is always the whole reply.
+  void EndIntegerCapture() {
+    IntegerCapture* capture = integer_capture_;
+    integer_capture_ = nullptr;
+    if (capture != nullptr && capture->captured && !out_->empty()) WriteBackInFront(capture);
+  }
 
   // Error replies seen since the counter was last taken: the dispatcher counts them for INFO.
   uint64_t error_count() const { return error_count_; }
@@ -71,6 +78,7 @@ class ReplyBuilder {
 
  private:
   void Header(char kind, int64_t n);
+  void WriteBackInFront(IntegerCapture* capture);
 
   std::string* out_;
   IntegerCapture* integer_capture_ = nullptr;

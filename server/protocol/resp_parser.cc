@@ -118,7 +118,6 @@ RequestParser::Status RequestParser::ParseMultibulk(char* buf, size_t size,
   } else {
     expected = expected_args_;
     pos = pos_;
-    args->reserve(pending_.size() + 1);
     for (const auto& [offset, len] : pending_) args->emplace_back(buf + offset, len);
   }
   const size_t max_line = limits_->max_inline_len;

@@ -584,20 +584,13 @@ int Engine::DoCall(lua_State* L, bool raise) {
   session.set_resp3(run->resp == 3);
   session.output().clear();
   ReplyBuilder::IntegerCapture integer;
-  session.reply().set_integer_capture(&integer);
+  session.reply().StartIntegerCapture(&integer);
   ExecuteCommand(server_, session, *spec, args, /*may_block=*/false);
-  session.reply().set_integer_capture(nullptr);
+  session.reply().EndIntegerCapture();
   run->db = session.db_index();
-  if (integer.captured && session.output().empty()) {
+  if (integer.captured) {
     lua_pushnumber(L, static_cast<lua_Number>(integer.value));
     return 1;  // a number: no error to raise
-  }
-  if (integer.captured) {
-    // Not the whole reply after all: it goes back in front of what followed.
-    std::string rest = std::move(session.output());
-    session.output().clear();
-    session.reply().Integer(integer.value);
-    session.output().append(rest);
   }
   size_t pos = 0;
   bool converted = PushReply(L, session.output(), &pos);

@@ -136,7 +136,7 @@ class Engine {
     // SHA1 or function name, and the command that runs the script. Views into the script
     // cache or library and into the caller's request, both of which outlive the run until the
     // script turns busy: from then on other clients' commands run (and may read these through
-    // FUNCTION STATS), so EnterBusy copies them into the owned_ fields first.
+    // FUNCTION STATS), so EnterBusy copies them into `owned` first.
     std::string_view name;
     ArgList command;
     struct Owned {

@@ -23,34 +23,45 @@ TEST(ReplyBuilderTest, IntegersAndHeadersInBothProtocols) {
   EXPECT_EQ(out, ":-9223372036854775808\r\n%2\r\n_\r\n");
 }
 
-TEST(ReplyBuilderTest, CaptureTakesOnlyAnIntegerThatIsTheWholeReplySoFar) {
+TEST(ReplyBuilderTest, CaptureTakesAnIntegerThatIsTheWholeReply) {
   std::string out;
   ReplyBuilder reply(&out);
   ReplyBuilder::IntegerCapture capture;
-  reply.set_integer_capture(&capture);
+  reply.StartIntegerCapture(&capture);
   reply.Integer(7);
+  EXPECT_EQ(out, "");
+  reply.EndIntegerCapture();
   EXPECT_TRUE(capture.captured);
   EXPECT_EQ(capture.value, 7);
   EXPECT_EQ(out, "");
-  // A second integer is written: the capture holds one value.
-  reply.Integer(8);
-  EXPECT_EQ(out, ":8\r\n");
-  EXPECT_EQ(capture.value, 7);
-
-  // An integer inside an aggregate is written where it belongs.
-  out.clear();
-  ReplyBuilder::IntegerCapture inner;
-  reply.set_integer_capture(&inner);
-  reply.ArrayHeader(1);
-  reply.Integer(9);
-  EXPECT_FALSE(inner.captured);
-  EXPECT_EQ(out, "*1\r\n:9\r\n");
-
-  // Without a capture nothing is held back.
-  out.clear();
-  reply.set_integer_capture(nullptr);
+  // Ended, nothing is held back.
   reply.Integer(10);
   EXPECT_EQ(out, ":10\r\n");
+}
+
+TEST(ReplyBuilderTest, AnIntegerAheadOfMoreOutputGoesBackInFront) {
+  std::string out;
+  ReplyBuilder reply(&out);
+  ReplyBuilder::IntegerCapture capture;
+  reply.StartIntegerCapture(&capture);
+  reply.Integer(7);
+  reply.Integer(8);  // the capture holds one value; this one is written
+  reply.Bulk("x");
+  reply.EndIntegerCapture();
+  EXPECT_FALSE(capture.captured);
+  EXPECT_EQ(out, ":7\r\n:8\r\n$1\r\nx\r\n");
+}
+
+TEST(ReplyBuilderTest, AnIntegerInsideAnAggregateIsNotCaptured) {
+  std::string out;
+  ReplyBuilder reply(&out);
+  ReplyBuilder::IntegerCapture capture;
+  reply.StartIntegerCapture(&capture);
+  reply.ArrayHeader(1);
+  reply.Integer(9);
+  reply.EndIntegerCapture();
+  EXPECT_FALSE(capture.captured);
+  EXPECT_EQ(out, "*1\r\n:9\r\n");
 }
 
 }  // namespace
