@@ -110,8 +110,8 @@ struct CommandContext {
   // Set with `unchanged` by a command that changed data WATCH does not see (consumer groups),
   // so the log still records it.
   bool changed_quietly = false;
-  // When the command started, in microseconds of the wall clock (0: not known); a script times
-  // itself from it rather than reading the clock again.
+  // When the command started, in Server::monotonic_us() (0: not known); a script times itself
+  // from it rather than reading the clock again.
   int64_t start_us = 0;
 
   std::string_view arg(size_t i) const { return args[i]; }

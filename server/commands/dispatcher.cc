@@ -262,7 +262,7 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
   std::optional<SilencedReplies> silenced;
   silenced.emplace(session, spec.name == "client|reply");
   uint64_t errors_before = reply.error_count();
-  int64_t start_us = server.now_us();
+  int64_t start_us = server.monotonic_us();
   // Durability: a top-level command and everything it runs (EXEC's queue, a script's calls)
   // are recorded in the log as one unit.
   Aof& aof = server.aof();
@@ -274,7 +274,7 @@ void ExecuteCommand(Server& server, Session& session, const CommandSpec& spec, A
   spec.handler(ctx);
   CommandStats& stats = server.commands().stats(spec);
   stats.calls++;
-  int64_t duration_us = server.now_us() - start_us;
+  int64_t duration_us = server.monotonic_us() - start_us;
   stats.usec += static_cast<uint64_t>(duration_us);
   server.stats().total_commands_processed++;
   bool failed = reply.error_count() != errors_before;

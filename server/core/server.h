@@ -19,6 +19,7 @@
 #include "server/net/connection.h"
 #include "server/protocol/resp_parser.h"
 #include "server/storage/database.h"
+#include "server/util/duration_clock.h"
 
 namespace sluice {
 
@@ -91,6 +92,11 @@ class Server {
   void PinClock(int64_t ms) { pinned_ms_ = ms; }
   int64_t pinned_clock() const { return pinned_ms_; }
   int64_t now_us() const;
+  // Microseconds for measuring how long something takes (commands, a running script): a clock
+  // that never goes back and is cheaper to read than the wall clock. The fake time when set.
+  int64_t monotonic_us() const {
+    return fake_time_ms_ >= 0 ? fake_time_ms_ * 1000 : duration_clock_.NowUs();
+  }
   void RefreshClock();
   void SetFakeTime(int64_t ms) { fake_time_ms_ = ms; }
   void AdvanceFakeTime(int64_t ms) { fake_time_ms_ += ms; }
@@ -184,6 +190,7 @@ class Server {
   uint64_t next_session_id_ = 1;
   int64_t now_ms_ = 0;
   int64_t fake_time_ms_ = -1;
+  mutable DurationClock duration_clock_;
   int64_t start_time_ms_ = 0;
   bool shutting_down_ = false;
   bool password_required_ = false;

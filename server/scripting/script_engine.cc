@@ -480,7 +480,7 @@ lua_State* Engine::NewFunctionsState() {
   return L;
 }
 
-int64_t Engine::NowMs() const { return server_.now_us() / 1000; }
+int64_t Engine::NowMs() const { return server_.monotonic_us() / 1000; }
 
 // ---------------------------------------------------------------------------------------------
 // The redis.* API
