@@ -152,6 +152,23 @@ def _option_names(args):
     return {a[2:].lower() for a in args if a.startswith("--")}
 
 
+def process_cpu_ns(pid):
+    """CPU time used so far by every thread of process `pid`, in nanoseconds (Linux
+    schedstat: time on a processor, user and kernel), or None where it cannot be read."""
+    total = 0
+    try:
+        tasks = os.listdir("/proc/%d/task" % pid)
+        for tid in tasks:
+            try:
+                with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                    total += int(f.read().split()[0])
+            except FileNotFoundError:  # a thread that ended in the meantime
+                continue
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
 class Server:
     def __init__(self, name, binary, extra_args, defaults, workdir, start_timeout, setup=()):
         self.name = name
@@ -367,7 +384,7 @@ class Runner:
                              % (BENCH_LIST_KEY, n, count))
 
     def run(self, server, workload, pipeline):
-        """Return (rps, error-or-None, seconds)."""
+        """Return (rps, server CPU ns per request or None, error-or-None, seconds)."""
         requests = self.requests_for(pipeline)
         t0 = time.monotonic()
         try:
@@ -379,8 +396,12 @@ class Runner:
                 server.start()
             if workload.prefill:
                 self.prefill(server, requests, workload.prefill)
+            cpu_before = process_cpu_ns(server.proc.pid)
             rows = self._bench(server.port, workload.bench_args(), requests,
                                pipeline, self.args.clients)
+            cpu_after = process_cpu_ns(server.proc.pid)
+            cpu_ns = (None if cpu_before is None or cpu_after is None
+                      else (cpu_after - cpu_before) / requests)
             row = workload.pick_row(rows)
             if row is None or len(row) < 2:
                 raise BenchError("no result row in redis-benchmark output")
@@ -392,9 +413,9 @@ class Runner:
                 raise BenchError("rps is %r" % row[1])
             if not server.alive():
                 raise BenchError("%s exited during the run" % server.name)
-            return rps, None, time.monotonic() - t0
+            return rps, cpu_ns, None, time.monotonic() - t0
         except (BenchError, OSError, ValueError) as e:
-            return None, str(e) or type(e).__name__, time.monotonic() - t0
+            return None, None, str(e) or type(e).__name__, time.monotonic() - t0
 
 
 # --------------------------------------------------------------------------
@@ -418,6 +439,9 @@ def summarize(results, workloads, pipelines, pairs):
                 vals = list(per[s].values())
                 cell[s + "_median_rps"] = statistics.median(vals) if vals and not errors[s] else None
                 cell[s + "_errors"] = errors[s]
+                cpu = [r["cpu_ns"] for r in results if r["workload"] == w.name
+                       and r["pipeline"] == p and r["server"] == s and r["cpu_ns"] is not None]
+                cell[s + "_median_cpu_ns"] = statistics.median(cpu) if cpu else None
             ratios = [per["sluice"][i] / per["redis"][i]
                       for i in range(pairs) if i in per["sluice"] and i in per["redis"]]
             ok = ratios and not errors["sluice"] and not errors["redis"]
@@ -427,6 +451,73 @@ def summarize(results, workloads, pipelines, pairs):
             cell["ratio_max"] = max(ratios) if ok else None
             summary.append(cell)
     return summary
+
+
+def relative_costs(results, workloads, pipelines, pairs, base):
+    """Each workload's cost relative to workload `base` on the same server: per pair, the
+    base's rate over the workload's rate, and the workload's server CPU per request over the
+    base's; medians of the pairs."""
+    cells = []
+    for p in pipelines:
+        for w in workloads:
+            if w.name == base:
+                continue
+            cell = {"workload": w.name, "pipeline": p}
+            for s in ("sluice", "redis"):
+                by_pair = {}
+                for r in results:
+                    if (r["pipeline"] == p and r["server"] == s and r["error"] is None
+                            and r["workload"] in (w.name, base)):
+                        by_pair.setdefault(r["pair"], {})[r["workload"]] = r
+                rate, cpu = [], []
+                for runs in by_pair.values():
+                    if w.name in runs and base in runs:
+                        rate.append(runs[base]["rps"] / runs[w.name]["rps"])
+                        if runs[base]["cpu_ns"] and runs[w.name]["cpu_ns"] is not None:
+                            cpu.append(runs[w.name]["cpu_ns"] / runs[base]["cpu_ns"])
+                cell[s + "_rate"] = statistics.median(rate) if rate else None
+                cell[s + "_rate_range"] = (min(rate), max(rate)) if rate else None
+                cell[s + "_cpu"] = statistics.median(cpu) if cpu else None
+                cell[s + "_cpu_range"] = (min(cpu), max(cpu)) if cpu else None
+            cells.append(cell)
+    return cells
+
+
+def relative_table(cells, base):
+    def rng(r):
+        return "-" if r is None else "%.2f-%.2f" % r
+    head = ["workload", "-P", "sluice by rate", "range", "by CPU", "range",
+            "redis by rate", "range", "by CPU", "range"]
+    rows = [[c["workload"], str(c["pipeline"]),
+             _fmt_ratio(c["sluice_rate"]), rng(c["sluice_rate_range"]),
+             _fmt_ratio(c["sluice_cpu"]), rng(c["sluice_cpu_range"]),
+             _fmt_ratio(c["redis_rate"]), rng(c["redis_rate_range"]),
+             _fmt_ratio(c["redis_cpu"]), rng(c["redis_cpu_range"])] for c in cells]
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    lines = ["cost relative to %s on the same server (median of pairs): %s's rate over the "
+             "workload's, and the workload's server CPU per request over %s's" % (base, base, base)]
+    for r in [head] + rows:
+        cells_ = [r[0].ljust(widths[0])] + [v.rjust(widths[i]) for i, v in enumerate(r) if i > 0]
+        lines.append("  ".join(cells_))
+    lines.insert(2, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt_cpu(v):
+    return "-" if v is None else "{:,.0f}".format(v)
+
+
+def cpu_table(summary):
+    head = ["workload", "-P", "sluice CPU ns/request", "redis CPU ns/request"]
+    rows = [[c["workload"], str(c["pipeline"]), _fmt_cpu(c["sluice_median_cpu_ns"]),
+             _fmt_cpu(c["redis_median_cpu_ns"])] for c in summary]
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    lines = []
+    for r in [head] + rows:
+        cells = [r[0].ljust(widths[0])] + [v.rjust(widths[i]) for i, v in enumerate(r) if i > 0]
+        lines.append("  ".join(cells))
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 def _fmt_rps(v):
@@ -528,6 +619,9 @@ def parse_args(argv):
     ap.add_argument("--redis-args", default="",
                     help="extra arguments for redis-server (one shell-quoted string); "
                          "--save '' and --appendonly no are added unless given here")
+    ap.add_argument("--relative-to", metavar="WORKLOAD",
+                    help="also report each workload's cost relative to this one on the same "
+                         "server, by rate and by server CPU per request")
     ap.add_argument("--json", metavar="FILE", help="write all runs and the summary as JSON")
     ap.add_argument("--markdown", action="store_true",
                     help="also print the summary as a markdown table")
@@ -581,6 +675,8 @@ def main(argv=None):
     workloads = parse_workloads(args.tests, args.custom, args.prefill)
     if not workloads:
         raise SystemExit("no workloads given")
+    if args.relative_to and args.relative_to not in [w.name for w in workloads]:
+        raise SystemExit("--relative-to names no workload: %s" % args.relative_to)
 
     def on_signal(signum, _frame):
         raise Interrupted("signal %d" % signum)
@@ -611,10 +707,11 @@ def main(argv=None):
                     step += 1
                     line = []
                     for name in order:
-                        rps, err, secs = runner.run(servers[name], w, p)
+                        rps, cpu_ns, err, secs = runner.run(servers[name], w, p)
                         results.append({"pair": pair, "workload": w.name, "pipeline": p,
                                         "server": name, "requests": runner.requests_for(p),
-                                        "rps": rps, "error": err, "seconds": round(secs, 3)})
+                                        "rps": rps, "cpu_ns": cpu_ns, "error": err,
+                                        "seconds": round(secs, 3)})
                         line.append("%s %s" % (name, _fmt_rps(rps) if err is None
                                                else "error (%s)" % err))
                     log("[%d/%d] pair %d  -P %-3d %-12s %s" % (step, total, pair + 1, p,
@@ -649,6 +746,15 @@ def main(argv=None):
           % (args.pairs, args.clients, args.requests, args.pipeline_scale, elapsed))
     print()
     print(text_table(summary))
+    print()
+    print("server CPU time per request (every thread, user and kernel; median of runs)")
+    print(cpu_table(summary))
+    relative = None
+    if args.relative_to:
+        relative = relative_costs(results, workloads, args.pipelines, args.pairs,
+                                  args.relative_to)
+        print()
+        print(relative_table(relative, args.relative_to))
     notes = error_notes(summary)
     if notes:
         print()
@@ -677,6 +783,7 @@ def main(argv=None):
             },
             "runs": results,
             "summary": summary,
+            "relative": relative,
         }
         with open(args.json, "w") as f:
             json.dump(doc, f, indent=2)

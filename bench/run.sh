@@ -19,7 +19,8 @@
 #               bench/queue_memory.py
 #   scripting   EVALSHA of a one-command script (LPUSH) and of a five-command one, next to
 #               the bare LPUSH they are compared with, at -P 1 and -P 16, 5 pairs; the
-#               scripts are loaded with SCRIPT LOAD on both servers first
+#               scripts are loaded with SCRIPT LOAD on both servers first; also reports each
+#               script's cost relative to the bare LPUSH on the same server
 #   collections HSET, ZADD, ZPOPMIN and BZPOPMIN (sorted set refilled before pops), -P 1 and -P 16
 #   list        print the suites
 #
@@ -58,7 +59,7 @@ declare -A SUITES=(
   [quick]="--tests PING_INLINE,PING_MBULK,SET,GET,INCR,MSET --pipeline 1,16 --quick"
   [pubsub]="--tests 'PUBLISH=publish channel message' --pipeline 1,16 --pairs 5"
   [collections]="--tests HSET,ZADD,ZPOPMIN --custom 'BZPOPMIN=bzpopmin myzset 1' --pipeline 1,16 --pairs 5"
-  [scripting]="--tests $(printf %q "$scripting_tests") --pipeline 1,16 --pairs 5 \
+  [scripting]="--tests $(printf %q "$scripting_tests") --pipeline 1,16 --pairs 5 --relative-to LPUSH \
     --setup $(printf %q "SCRIPT LOAD $(printf %q "$LPUSH_SCRIPT")") \
     --setup $(printf %q "SCRIPT LOAD $(printf %q "$FIVE_SCRIPT")")"
 )
