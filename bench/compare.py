@@ -453,6 +453,17 @@ def summarize(results, workloads, pipelines, pairs):
     return summary
 
 
+def aligned_table(head, rows):
+    """Text table: first column left-aligned, the others right-aligned, a rule under the head."""
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    lines = []
+    for r in [head] + rows:
+        cells = [r[0].ljust(widths[0])] + [v.rjust(widths[i]) for i, v in enumerate(r) if i > 0]
+        lines.append("  ".join(cells))
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
 def relative_costs(results, workloads, pipelines, pairs, base):
     """Each workload's cost relative to workload `base` on the same server: per pair, the
     base's rate over the workload's rate, and the workload's server CPU per request over the
@@ -484,23 +495,21 @@ def relative_costs(results, workloads, pipelines, pairs, base):
 
 
 def relative_table(cells, base):
+    def ratio(v):
+        return "-" if v is None else "%.2f" % v
+
     def rng(r):
         return "-" if r is None else "%.2f-%.2f" % r
     head = ["workload", "-P", "sluice by rate", "range", "by CPU", "range",
             "redis by rate", "range", "by CPU", "range"]
     rows = [[c["workload"], str(c["pipeline"]),
-             _fmt_ratio(c["sluice_rate"]), rng(c["sluice_rate_range"]),
-             _fmt_ratio(c["sluice_cpu"]), rng(c["sluice_cpu_range"]),
-             _fmt_ratio(c["redis_rate"]), rng(c["redis_rate_range"]),
-             _fmt_ratio(c["redis_cpu"]), rng(c["redis_cpu_range"])] for c in cells]
-    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
-    lines = ["cost relative to %s on the same server (median of pairs): %s's rate over the "
-             "workload's, and the workload's server CPU per request over %s's" % (base, base, base)]
-    for r in [head] + rows:
-        cells_ = [r[0].ljust(widths[0])] + [v.rjust(widths[i]) for i, v in enumerate(r) if i > 0]
-        lines.append("  ".join(cells_))
-    lines.insert(2, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+             ratio(c["sluice_rate"]), rng(c["sluice_rate_range"]),
+             ratio(c["sluice_cpu"]), rng(c["sluice_cpu_range"]),
+             ratio(c["redis_rate"]), rng(c["redis_rate_range"]),
+             ratio(c["redis_cpu"]), rng(c["redis_cpu_range"])] for c in cells]
+    return ("cost relative to %s on the same server (median of pairs): %s's rate over the "
+            "workload's, and the workload's server CPU per request over %s's\n"
+            % (base, base, base)) + aligned_table(head, rows)
 
 
 def _fmt_cpu(v):
@@ -511,13 +520,7 @@ def cpu_table(summary):
     head = ["workload", "-P", "sluice CPU ns/request", "redis CPU ns/request"]
     rows = [[c["workload"], str(c["pipeline"]), _fmt_cpu(c["sluice_median_cpu_ns"]),
              _fmt_cpu(c["redis_median_cpu_ns"])] for c in summary]
-    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
-    lines = []
-    for r in [head] + rows:
-        cells = [r[0].ljust(widths[0])] + [v.rjust(widths[i]) for i, v in enumerate(r) if i > 0]
-        lines.append("  ".join(cells))
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return aligned_table(head, rows)
 
 
 def _fmt_rps(v):
@@ -533,13 +536,7 @@ def text_table(summary):
     rows = [[c["workload"], str(c["pipeline"]), _fmt_rps(c["sluice_median_rps"]),
              _fmt_rps(c["redis_median_rps"]), _fmt_ratio(c["ratio_median"]),
              _fmt_ratio(c["ratio_min"]), _fmt_ratio(c["ratio_max"])] for c in summary]
-    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
-    lines = []
-    for r in [head] + rows:
-        cells = [r[0].ljust(widths[0])] + [v.rjust(widths[i]) for i, v in enumerate(r) if i > 0]
-        lines.append("  ".join(cells))
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return aligned_table(head, rows)
 
 
 def markdown_table(summary):
