@@ -464,7 +464,7 @@ def aligned_table(head, rows):
     return "\n".join(lines)
 
 
-def relative_costs(results, workloads, pipelines, pairs, base):
+def relative_costs(results, workloads, pipelines, base):
     """Each workload's cost relative to workload `base` on the same server: per pair, the
     base's rate over the workload's rate, and the workload's server CPU per request over the
     base's; medians of the pairs."""
@@ -748,8 +748,7 @@ def main(argv=None):
     print(cpu_table(summary))
     relative = None
     if args.relative_to:
-        relative = relative_costs(results, workloads, args.pipelines, args.pairs,
-                                  args.relative_to)
+        relative = relative_costs(results, workloads, args.pipelines, args.relative_to)
         print()
         print(relative_table(relative, args.relative_to))
     notes = error_notes(summary)

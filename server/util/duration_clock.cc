@@ -34,9 +34,7 @@ int64_t DurationClock::Sample(uint64_t ticks_before, int64_t reference_ns, uint6
   uint64_t spread = ticks_after - ticks_before;
   uint64_t middle = ticks_before + spread / 2;
   if (!started_) {
-    // Ten thousand ticks is a few microseconds on any clock rate this runs at: a sample that
-    // wide was interrupted.
-    if (spread > 10'000) return reference_us;
+    if (spread > kMaxStartSpreadTicks) return reference_us;  // interrupted
     started_ = true;
     start_ticks_ = middle;
     start_ns_ = reference_ns;
@@ -62,7 +60,9 @@ int64_t DurationClock::NowUsCalibrating() {
   uint64_t before = ReadTicks();
   clock_gettime(CLOCK_MONOTONIC, &ts);
   uint64_t after = ReadTicks();
-  return Sample(before, static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec, after);
+  // CLOCK_MONOTONIC does not go back; the counter's answers start from the last of its.
+  last_us_ = Sample(before, static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec, after);
+  return last_us_;
 }
 
 }  // namespace sluice

@@ -31,8 +31,12 @@ TEST(DurationClockTest, RateComesFromTheMiddlesOfTheSamples) {
   // Continues from the last sample: 3,000 ticks later is one microsecond later.
   EXPECT_EQ(clock.FromTicks(1050 + 300'000'000), 101'000);
   EXPECT_EQ(clock.FromTicks(1050 + 300'000'000 + 3'000'000), 102'000);
-  // A counter a little behind (another core) gives a time just before, not a huge one.
+  // A counter a little behind (another core) converts to a time just before, not a huge one...
   EXPECT_EQ(clock.FromTicks(1050 + 300'000'000 - 30'000), 100'990);
+  // ... and is answered with the latest time already given, so no duration is negative.
+  EXPECT_EQ(clock.NowUsAt(1050 + 300'000'000 + 3'000'000), 102'000);
+  EXPECT_EQ(clock.NowUsAt(1050 + 300'000'000 + 2'970'000), 102'000);
+  EXPECT_EQ(clock.NowUsAt(1050 + 300'000'000 + 6'000'000), 103'000);
 }
 
 TEST(DurationClockTest, InterruptedSamplesAreNotUsed) {
